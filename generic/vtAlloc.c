@@ -1,0 +1,236 @@
+/*
+ * vtAlloc.c --
+ *
+ *	Allocation and reallocation. The fast path is the thread's cache ->
+ *	the bucket's current page -> pop its free list: about a dozen
+ *	instructions and one predictable branch past the size test.
+ *	Everything else is in MallocSlow, which is never inlined.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+
+static VT_NOINLINE void *MallocSlow(VtCache *cachePtr, size_t size);
+static void *		LargeAlloc(VtCache *cachePtr, size_t size);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * PagePop --
+ *
+ *	Hand out the first free block of a page that has one.
+ *
+ * Results:
+ *	The block.
+ *
+ * Side effects:
+ *	Clears the block's free cookie; counts the allocation.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VT_INLINE void *
+PagePop(
+    VtCache *cachePtr,
+    VtPage *pagePtr,
+    unsigned bucket,
+    size_t size)
+{
+    VtBlock *blockPtr = pagePtr->freePtr;
+
+    pagePtr->freePtr = blockPtr->nextPtr;
+    pagePtr->used++;
+    blockPtr->cookie = 0;
+    VtStatAdd(cachePtr, bucket, allocs, 1);
+    VtStatAdd(cachePtr, bucket, requested, size);
+    VtSlackSet(pagePtr, VtBlockIndex(pagePtr, blockPtr),
+	    pagePtr->blockSize - size);
+    (void) bucket;
+    return blockPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtMalloc --
+ *
+ *	Allocate `size` bytes, 16-byte aligned.
+ *
+ * Results:
+ *	The block, or NULL if the OS has no memory.
+ *
+ * Side effects:
+ *	May create the thread's cache or take pages from the shared cache.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void *
+VtMalloc(
+    size_t size)
+{
+    VtCache *cachePtr = vtCachePtr;
+
+    if (VT_LIKELY(size <= VT_SMALL_MAX)) {
+	unsigned bucket = vtBucketOf[(size + VT_ALIGN - 1) / VT_ALIGN];
+	VtPage *pagePtr = cachePtr->pages[bucket];
+
+	if (VT_LIKELY(pagePtr->freePtr != NULL)) {
+	    return PagePop(cachePtr, pagePtr, bucket, size);
+	}
+    }
+    return MallocSlow(cachePtr, size);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MallocSlow --
+ *
+ *	Allocation when the current page has no free block, the thread has
+ *	no cache yet, or the request is large.
+ *
+ * Results:
+ *	The block, or NULL if the OS has no memory.
+ *
+ * Side effects:
+ *	See VtCacheGet, VtCacheRefill.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VT_NOINLINE void *
+MallocSlow(
+    VtCache *cachePtr,
+    size_t size)
+{
+    VtPage *pagePtr;
+    unsigned bucket;
+
+    if (cachePtr == &vtEmptyCache) {
+	cachePtr = VtCacheGet();
+	if (cachePtr == &vtEmptyCache) {
+	    return NULL;
+	}
+    }
+    if (size > VT_SMALL_MAX) {
+	return LargeAlloc(cachePtr, size);
+    }
+    bucket = VtBucketOfSize(size);
+    pagePtr = VtCacheRefill(cachePtr, bucket);
+    if (pagePtr == NULL) {
+	return NULL;
+    }
+    return PagePop(cachePtr, pagePtr, bucket, size);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * LargeAlloc --
+ *
+ *	A block above the largest bucket: a run of whole slices, or above
+ *	VT_LARGE_MAX a segment of its own.
+ *
+ * Results:
+ *	The block, or NULL if the OS has no memory.
+ *
+ * Side effects:
+ *	Takes the shared lock.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *
+LargeAlloc(
+    VtCache *cachePtr,
+    size_t size)
+{
+    VtPage *pagePtr;
+
+    VtpLockAcquire(&vtShared.lock);
+    if (size > VT_LARGE_MAX) {
+	pagePtr = VtHugeAlloc(size);
+    } else {
+	pagePtr = VtRunAlloc((unsigned)
+		((size + VT_SLICE_SIZE - 1) >> VT_SLICE_SHIFT));
+	if (pagePtr != NULL) {
+	    pagePtr->state = VT_PAGE_LARGE;
+	}
+    }
+    if (pagePtr != NULL) {
+	pagePtr->requested = size;
+    }
+    VtpLockRelease(&vtShared.lock);
+    if (pagePtr == NULL) {
+	return NULL;
+    }
+    VtStatAdd(cachePtr, VT_NBUCKETS, allocs, 1);
+    VtStatAdd(cachePtr, VT_NBUCKETS, requested, size);
+    (void) cachePtr;
+    return pagePtr->start;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtRealloc --
+ *
+ *	Resize a block. It stays where it is when the new size falls in the
+ *	same bucket (or, for a large block, needs no fewer than half of its
+ *	bytes and no more than all of them); otherwise it moves.
+ *
+ * Results:
+ *	The block, or NULL if the OS has no memory (the old block is then
+ *	untouched).
+ *
+ * Side effects:
+ *	Panics on a pointer that is not a live block.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void *
+VtRealloc(
+    void *ptr,
+    size_t size)
+{
+    VtPage *pagePtr;
+    uint32_t index;
+    size_t usable;
+    void *newPtr;
+
+    if (ptr == NULL) {
+	return VtMalloc(size);
+    }
+    pagePtr = VtLookup(ptr, &index, "realloc");
+    usable = VtUsableSize(pagePtr);
+    if (pagePtr->state == VT_PAGE_SMALL) {
+	if (size <= VT_SMALL_MAX && VtBucketOfSize(size) == pagePtr->bucket) {
+#if VT_STATS
+	    VtCache *cachePtr = VtCacheGet();
+	    size_t old = usable - VtSlackGet(pagePtr, index);
+
+	    VtStatAdd(cachePtr, pagePtr->bucket, requested, size - old);
+	    VtSlackSet(pagePtr, index, usable - size);
+#endif
+	    return ptr;
+	}
+    } else if (size > VT_SMALL_MAX && size <= usable && size > usable / 2) {
+#if VT_STATS
+	VtStatAdd(VtCacheGet(), VT_NBUCKETS, requested,
+		size - pagePtr->requested);
+#endif
+	pagePtr->requested = size;
+	return ptr;
+    }
+    newPtr = VtMalloc(size);
+    if (newPtr == NULL) {
+	return NULL;
+    }
+    memcpy(newPtr, ptr, size < usable ? size : usable);
+    VtFree(ptr);
+    return newPtr;
+}

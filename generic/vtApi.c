@@ -1,0 +1,261 @@
+/*
+ * vtApi.c --
+ *
+ *	The public C API (vtalloc.h) over the core, and the panic hook: how
+ *	vtalloc reports a bad pointer or exhausted memory. By default the
+ *	message goes to standard error and the process aborts; the Tcl front
+ *	end routes it to Tcl_Panic.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+#include <stdio.h>
+
+static VtPanicProc *panicProcPtr = NULL;
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtSetPanicProc --
+ *
+ *	Route panics to procPtr (NULL: standard error and abort). procPtr
+ *	must not return.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Replaces the panic hook.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtSetPanicProc(
+    VtPanicProc *procPtr)
+{
+    panicProcPtr = procPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtPanic --
+ *
+ *	Report a fatal error with a printf-style message.
+ *
+ * Results:
+ *	None; does not return.
+ *
+ * Side effects:
+ *	Calls the panic hook; if it returns, writes the message to standard
+ *	error and aborts.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtPanic(
+    const char *format,
+    ...)
+{
+    char message[512];
+    va_list args;
+
+    va_start(args, format);
+    vsnprintf(message, sizeof(message), format, args);
+    va_end(args);
+    if (panicProcPtr != NULL) {
+	panicProcPtr(message);
+    }
+    VtpWrite(message);
+    VtpWrite("\n");
+    VtpAbort();
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Vt_Alloc, Vt_AttemptAlloc, Vt_Malloc, Vt_AttemptMalloc --
+ *
+ *	Allocate a block. The Attempt forms return NULL when memory is
+ *	exhausted; the others panic with the size, as Tcl_Alloc does.
+ *
+ * Results:
+ *	The block.
+ *
+ * Side effects:
+ *	See VtMalloc.
+ *
+ *----------------------------------------------------------------------
+ */
+
+char *
+Vt_Alloc(
+    unsigned int size)
+{
+    char *ptr = VtMalloc(size);
+
+    if (ptr == NULL) {
+	VtPanic("unable to alloc %u bytes", size);
+    }
+    return ptr;
+}
+
+char *
+Vt_AttemptAlloc(
+    unsigned int size)
+{
+    return VtMalloc(size);
+}
+
+void *
+Vt_Malloc(
+    size_t size)
+{
+    void *ptr = VtMalloc(size);
+
+    if (ptr == NULL) {
+	VtPanic("unable to alloc %zu bytes", size);
+    }
+    return ptr;
+}
+
+void *
+Vt_AttemptMalloc(
+    size_t size)
+{
+    return VtMalloc(size);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Vt_Realloc, Vt_AttemptRealloc, Vt_ReallocSize, Vt_AttemptReallocSize --
+ *
+ *	Resize a block (NULL: allocate one). On failure the Attempt forms
+ *	return NULL and leave the block alone; the others panic.
+ *
+ * Results:
+ *	The block, possibly moved.
+ *
+ * Side effects:
+ *	See VtRealloc.
+ *
+ *----------------------------------------------------------------------
+ */
+
+char *
+Vt_Realloc(
+    char *ptr,
+    unsigned int size)
+{
+    char *newPtr = VtRealloc(ptr, size);
+
+    if (newPtr == NULL) {
+	VtPanic("unable to realloc %u bytes", size);
+    }
+    return newPtr;
+}
+
+char *
+Vt_AttemptRealloc(
+    char *ptr,
+    unsigned int size)
+{
+    return VtRealloc(ptr, size);
+}
+
+void *
+Vt_ReallocSize(
+    void *ptr,
+    size_t size)
+{
+    void *newPtr = VtRealloc(ptr, size);
+
+    if (newPtr == NULL) {
+	VtPanic("unable to realloc %zu bytes", size);
+    }
+    return newPtr;
+}
+
+void *
+Vt_AttemptReallocSize(
+    void *ptr,
+    size_t size)
+{
+    return VtRealloc(ptr, size);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Vt_Free --
+ *
+ *	Free a block (NULL is allowed).
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	See VtFree.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+Vt_Free(
+    char *ptr)
+{
+    VtFree(ptr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Vt_UsableSize --
+ *
+ *	The bytes the caller may use in a live block.
+ *
+ * Results:
+ *	A size, at least the size asked for.
+ *
+ * Side effects:
+ *	Panics on a pointer that is not a live block.
+ *
+ *----------------------------------------------------------------------
+ */
+
+size_t
+Vt_UsableSize(
+    const void *ptr)
+{
+    uint32_t index;
+
+    return VtUsableSize(VtLookup(ptr, &index, "usable size"));
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Vt_Trim --
+ *
+ *	Give free memory back to the OS. Free runs are kept for reuse in
+ *	this version; releasing them (after a decay, or here at once) comes
+ *	with the shared cache's release work.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	None yet.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+Vt_Trim(void)
+{
+}

@@ -1,0 +1,461 @@
+/*
+ * vtCache.c --
+ *
+ *	Thread caches and the shared cache: creating a thread's cache on its
+ *	first allocation, refilling a bucket when its current page runs dry
+ *	(remote frees, lazily carved blocks, partial pages, orphans, then a
+ *	new run), giving emptied pages back, and dissolving a cache when its
+ *	thread exits.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+
+/*
+ * The empty page and cache: a thread that has not allocated yet points at
+ * vtEmptyCache, whose pages have no free block, so its first allocation
+ * takes the slow path that creates its cache. No NULL test on the fast path.
+ */
+
+VtPage vtEmptyPage;
+
+#define VT_E1	&vtEmptyPage,
+#define VT_E8	VT_E1 VT_E1 VT_E1 VT_E1 VT_E1 VT_E1 VT_E1 VT_E1
+#define VT_E72	VT_E8 VT_E8 VT_E8 VT_E8 VT_E8 VT_E8 VT_E8 VT_E8 VT_E8
+
+VtCache vtEmptyCache = { .pages = { VT_E72 } };
+
+VT_THREAD_LOCAL VtCache *vtCachePtr = &vtEmptyCache;
+
+VtShared vtShared = { .lock = VTP_LOCK_INITIALIZER };
+
+uintptr_t vtCookieKey;
+
+static _Atomic int initialized;
+
+/*
+ * How many orphans a refill looks at before it takes a new run.
+ */
+
+#define VT_ORPHAN_LOOKS 4
+
+static void		CacheExit(void *data);
+static VtPage *		SharedPage(VtCache *cachePtr, unsigned bucket);
+static void		ScanFull(VtCache *cachePtr, unsigned bucket);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtInit --
+ *
+ *	Set up the allocator once per process.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Computes the bucket geometry, draws the cookie secret and registers
+ *	the thread-exit callback.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtInit(void)
+{
+    if (atomic_load_explicit(&initialized, memory_order_acquire)) {
+	return;
+    }
+    VtpLockAcquire(&vtShared.lock);
+    if (!atomic_load_explicit(&initialized, memory_order_relaxed)) {
+	VtBucketsInit();
+	vtCookieKey = VtpRandom() | 1;
+	VtpThreadExitInit(CacheExit);
+	atomic_store_explicit(&initialized, 1, memory_order_release);
+    }
+    VtpLockRelease(&vtShared.lock);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtCacheGet --
+ *
+ *	The calling thread's cache, created on first use.
+ *
+ * Results:
+ *	The cache, or &vtEmptyCache if no memory could be had for it.
+ *
+ * Side effects:
+ *	May reserve memory, arms the thread-exit callback.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VtCache *
+VtCacheGet(void)
+{
+    VtCache *cachePtr = vtCachePtr;
+    unsigned bucket;
+
+    if (cachePtr != &vtEmptyCache) {
+	return cachePtr;
+    }
+    VtInit();
+    VtpLockAcquire(&vtShared.lock);
+    cachePtr = vtShared.freeCachesPtr;
+    if (cachePtr != NULL) {
+	vtShared.freeCachesPtr = cachePtr->nextPtr;
+    } else {
+	/*
+	 * Caches are never given back to the OS: a remote free may still
+	 * write the hint of a cache whose thread has gone.
+	 */
+
+	cachePtr = VtpReserve(sizeof(VtCache), 4096);
+	if (cachePtr == NULL || !VtpCommit(cachePtr, sizeof(VtCache))) {
+	    VtpLockRelease(&vtShared.lock);
+	    return &vtEmptyCache;
+	}
+	memset(cachePtr, 0, sizeof(VtCache));
+    }
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	cachePtr->pages[bucket] = &vtEmptyPage;
+    }
+    cachePtr->live = 1;
+    cachePtr->threadId = VtpThreadId();
+    cachePtr->nextPtr = vtShared.cachesPtr;
+    vtShared.cachesPtr = cachePtr;
+    vtShared.threads++;
+    VtpLockRelease(&vtShared.lock);
+
+    vtCachePtr = cachePtr;
+    VtpThreadExitArm(cachePtr);
+    return cachePtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * CacheExit --
+ *
+ *	The thread-exit callback.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	See VtCacheDissolve.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+CacheExit(
+    void *data)
+{
+    VtCache *cachePtr = data;
+
+    if (cachePtr == vtCachePtr) {
+	VtCacheDissolve(cachePtr);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtCacheDissolve --
+ *
+ *	Dissolve the calling thread's cache: pages without live blocks go
+ *	back to their segments, pages with live blocks become orphans in the
+ *	shared cache (frees into them keep working from any thread and
+ *	another thread may adopt them), the counters join the retired
+ *	totals and the cache is kept for the next thread.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	The thread is back on vtEmptyCache; a later allocation by it creates
+ *	a new cache.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtCacheDissolve(
+    VtCache *cachePtr)
+{
+    VtCache **linkPtr;
+    VtPage *pagePtr, *nextPtr;
+    unsigned bucket, i;
+
+    vtCachePtr = &vtEmptyCache;
+    VtpLockAcquire(&vtShared.lock);
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	VtPage *lists[2];
+
+	pagePtr = cachePtr->pages[bucket];
+	if (pagePtr != &vtEmptyPage) {
+	    VtListPush(&cachePtr->partial[bucket], pagePtr);
+	    cachePtr->pages[bucket] = &vtEmptyPage;
+	}
+	lists[0] = cachePtr->partial[bucket].firstPtr;
+	lists[1] = cachePtr->full[bucket].firstPtr;
+	memset(&cachePtr->partial[bucket], 0, sizeof(VtPageList));
+	memset(&cachePtr->full[bucket], 0, sizeof(VtPageList));
+	for (i = 0; i < 2; i++) {
+	    for (pagePtr = lists[i]; pagePtr != NULL; pagePtr = nextPtr) {
+		nextPtr = pagePtr->nextPtr;
+		VtPageCollect(pagePtr);
+		if (pagePtr->used == 0) {
+		    VtRunFree(pagePtr);
+		} else {
+		    atomic_store_explicit(&pagePtr->ownerPtr, NULL,
+			    memory_order_relaxed);
+		    pagePtr->inFull = 0;
+		    pagePtr->orphan = 1;
+		    VtListPush(&vtShared.orphans[bucket], pagePtr);
+		}
+	    }
+	}
+    }
+    for (i = 0; i <= VT_NBUCKETS; i++) {
+#define VT_RETIRE(name) \
+	VtBump(&vtShared.retired[i].name, VtLoad(&cachePtr->counters[i].name));\
+	VtStore(&cachePtr->counters[i].name, 0);
+	VT_BUCKET_COUNTERS(VT_RETIRE)
+#undef VT_RETIRE
+    }
+    for (linkPtr = &vtShared.cachesPtr; *linkPtr != cachePtr;
+	    linkPtr = &(*linkPtr)->nextPtr) {
+	/* Empty loop body. */
+    }
+    *linkPtr = cachePtr->nextPtr;
+    cachePtr->live = 0;
+    cachePtr->nextPtr = vtShared.freeCachesPtr;
+    vtShared.freeCachesPtr = cachePtr;
+    vtShared.threads--;
+    VtpLockRelease(&vtShared.lock);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * ScanFull --
+ *
+ *	Move the full pages of a bucket that have received remote frees back
+ *	to the partial list. Runs only when a remote free has raised the
+ *	bucket's hint.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Collects remote frees; pages that became empty go back to the
+ *	shared cache.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+ScanFull(
+    VtCache *cachePtr,
+    unsigned bucket)
+{
+    VtPage *pagePtr, *nextPtr;
+
+    for (pagePtr = cachePtr->full[bucket].firstPtr; pagePtr != NULL;
+	    pagePtr = nextPtr) {
+	nextPtr = pagePtr->nextPtr;
+	if (atomic_load_explicit(&pagePtr->remotePtr, memory_order_relaxed)
+		!= NULL) {
+	    VtPageCollect(pagePtr);
+	    VtCachePageEmptied(cachePtr, pagePtr);
+	}
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * SharedPage --
+ *
+ *	A page for `bucket` from the shared cache: an orphan with free
+ *	blocks, adopted, or a new run.
+ *
+ * Results:
+ *	The page, now owned by cachePtr; NULL if the OS has no memory.
+ *
+ * Side effects:
+ *	Takes the shared lock.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VtPage *
+SharedPage(
+    VtCache *cachePtr,
+    unsigned bucket)
+{
+    VtPageList *orphansPtr = &vtShared.orphans[bucket];
+    VtPage *pagePtr;
+    int looks;
+
+    VtpLockAcquire(&vtShared.lock);
+    for (looks = 0; looks < VT_ORPHAN_LOOKS && orphansPtr->count > 0;
+	    looks++) {
+	pagePtr = orphansPtr->firstPtr;
+	VtListRemove(orphansPtr, pagePtr);
+	pagePtr->orphan = 0;
+	VtPageCollect(pagePtr);
+	if (pagePtr->used == 0) {
+	    VtRunFree(pagePtr);
+	    continue;
+	}
+	if (pagePtr->freePtr != NULL
+		|| VtLoad(&pagePtr->capacity) < pagePtr->reserved) {
+	    atomic_store_explicit(&pagePtr->ownerPtr, cachePtr,
+		    memory_order_relaxed);
+	    VtpLockRelease(&vtShared.lock);
+	    return pagePtr;
+	}
+
+	/*
+	 * Full: keep it at the back, where remote frees may refill it.
+	 */
+
+	pagePtr->orphan = 1;
+	pagePtr->prevPtr = orphansPtr->lastPtr;
+	pagePtr->nextPtr = NULL;
+	if (orphansPtr->lastPtr != NULL) {
+	    orphansPtr->lastPtr->nextPtr = pagePtr;
+	} else {
+	    orphansPtr->firstPtr = pagePtr;
+	}
+	orphansPtr->lastPtr = pagePtr;
+	orphansPtr->count++;
+    }
+    pagePtr = VtRunAlloc(vtBuckets[bucket].slices);
+    if (pagePtr != NULL) {
+	VtPageInit(pagePtr, bucket, cachePtr);
+    }
+    VtpLockRelease(&vtShared.lock);
+    return pagePtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtCacheRefill --
+ *
+ *	Find a bucket a current page with a free block, cheapest source
+ *	first: the current page's remote frees, its uncarved blocks, a
+ *	partial page (after pulling back full pages with remote frees when
+ *	the hint says there are some), the shared cache.
+ *
+ * Results:
+ *	The new current page, with freePtr != NULL; NULL if the OS has no
+ *	memory.
+ *
+ * Side effects:
+ *	Moves pages between the cache's lists.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VtPage *
+VtCacheRefill(
+    VtCache *cachePtr,
+    unsigned bucket)
+{
+    VtPage *pagePtr = cachePtr->pages[bucket];
+
+    if (pagePtr != &vtEmptyPage) {
+	VtPageCollect(pagePtr);
+	if (pagePtr->freePtr != NULL || VtPageExtend(pagePtr)) {
+	    return pagePtr;
+	}
+	pagePtr->inFull = 1;
+	VtListPush(&cachePtr->full[bucket], pagePtr);
+	cachePtr->pages[bucket] = &vtEmptyPage;
+    }
+
+    /*
+     * A remote free pushes its block, then raises the hint (release). The
+     * exchange (acquire) that reads the hint therefore sees the block; a
+     * hint raised after the exchange stays up for the next refill.
+     */
+
+    if (atomic_load_explicit(&cachePtr->remoteHint[bucket],
+	    memory_order_relaxed)
+	    && atomic_exchange_explicit(&cachePtr->remoteHint[bucket], 0,
+	    memory_order_acquire)) {
+	ScanFull(cachePtr, bucket);
+    }
+    pagePtr = cachePtr->partial[bucket].firstPtr;
+    if (pagePtr != NULL) {
+	VtListRemove(&cachePtr->partial[bucket], pagePtr);
+	VtPageCollect(pagePtr);
+    } else {
+	pagePtr = SharedPage(cachePtr, bucket);
+	if (pagePtr == NULL) {
+	    return NULL;
+	}
+    }
+    if (pagePtr->freePtr == NULL) {
+	VtPageExtend(pagePtr);
+    }
+    cachePtr->pages[bucket] = pagePtr;
+#if VT_DEBUG
+    if (!VtPageIsValid(pagePtr)) {
+	VtPanic("vtalloc: page %p of bucket %u is corrupt",
+		(void *) pagePtr->start, bucket);
+    }
+#endif
+    return pagePtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtCachePageEmptied --
+ *
+ *	The owner freed a block into a page that was in the full list or
+ *	whose last block this was: move it to the partial list, or give it
+ *	back to its segment once it holds no live block (unless it is the
+ *	bucket's current page, which stays to avoid churn).
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	May take the shared lock.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtCachePageEmptied(
+    VtCache *cachePtr,
+    VtPage *pagePtr)
+{
+    unsigned bucket = pagePtr->bucket;
+
+    if (pagePtr == cachePtr->pages[bucket]) {
+	return;
+    }
+    if (pagePtr->inFull) {
+	VtListRemove(&cachePtr->full[bucket], pagePtr);
+	pagePtr->inFull = 0;
+	VtListPush(&cachePtr->partial[bucket], pagePtr);
+    }
+    if (pagePtr->used == 0) {
+	VtListRemove(&cachePtr->partial[bucket], pagePtr);
+	VtpLockAcquire(&vtShared.lock);
+	VtRunFree(pagePtr);
+	VtpLockRelease(&vtShared.lock);
+    }
+}

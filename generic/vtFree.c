@@ -1,0 +1,311 @@
+/*
+ * vtFree.c --
+ *
+ *	Freeing, and the checks that every pointer passes before vtalloc
+ *	reads any header through it: the segment map (is this vtalloc's
+ *	memory?), the slice map (is it in a page?), the bucket's block
+ *	boundaries (is it the start of a carved block?) and the free cookie
+ *	(is the block live?). A free from the page's owner then takes no lock
+ *	and no atomic read-modify-write; a free from any other thread pushes
+ *	the block onto the page's remote list with one compare-and-swap.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+
+static VT_NOINLINE void	FreeRemote(VtCache *cachePtr, VtPage *pagePtr,
+			    VtBlock *blockPtr, uint32_t index);
+static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr);
+static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
+			    const char *what, const char *why);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * FindBlock --
+ *
+ *	Validate a pointer handed back by a caller.
+ *
+ * Results:
+ *	The page of the live block at ptr, with the block's index in
+ *	*indexPtr; NULL with the reason in *whyPtr if ptr is not a live
+ *	block of vtalloc.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VT_INLINE VtPage *
+FindBlock(
+    const void *ptr,
+    uint32_t *indexPtr,
+    const char **whyPtr)
+{
+    VtPage *pagePtr;
+    uint32_t index;
+
+    if (VT_UNLIKELY(!VtSegmentKnown(ptr))) {
+	*whyPtr = "not vtalloc's memory (never allocated by it, or "
+		"already released)";
+	return NULL;
+    }
+    pagePtr = VtSegmentOf(ptr)->map[((uintptr_t) ptr >> VT_SLICE_SHIFT)
+	    & (VT_SLICES - 1)];
+    if (VT_UNLIKELY(pagePtr == NULL)) {
+	*whyPtr = "inside vtalloc's own headers";
+	return NULL;
+    }
+    if (VT_LIKELY(pagePtr->state == VT_PAGE_SMALL)) {
+	index = VtBlockIndex(pagePtr, ptr);
+	if (VT_UNLIKELY(index >= VtLoad(&pagePtr->capacity)
+		|| pagePtr->start + (size_t) index * pagePtr->blockSize
+		!= (const uint8_t *) ptr)) {
+	    *whyPtr = "not the start of a block";
+	    return NULL;
+	}
+	if (VT_UNLIKELY(((const VtBlock *) ptr)->cookie
+		== VtCookie((const VtBlock *) ptr))) {
+	    *whyPtr = "the block is already free (double free)";
+	    return NULL;
+	}
+	*indexPtr = index;
+	return pagePtr;
+    }
+    if (pagePtr->state == VT_PAGE_LARGE) {
+	if (VT_UNLIKELY(ptr != pagePtr->start)) {
+	    *whyPtr = "not the start of a block";
+	    return NULL;
+	}
+	*indexPtr = 0;
+	return pagePtr;
+    }
+    *whyPtr = "in a free page (double free?)";
+    return NULL;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtLookup --
+ *
+ *	Validate a pointer for `what` (realloc, usable size ...).
+ *
+ * Results:
+ *	The block's page; its index in the page in *indexPtr.
+ *
+ * Side effects:
+ *	Panics, naming the pointer and the reason, if ptr is not a live
+ *	block.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VtPage *
+VtLookup(
+    const void *ptr,
+    uint32_t *indexPtr,
+    const char *what)
+{
+    const char *why;
+    VtPage *pagePtr = FindBlock(ptr, indexPtr, &why);
+
+    if (pagePtr == NULL) {
+	BadBlock(ptr, what, why);
+    }
+    return pagePtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * BadBlock --
+ *
+ *	Report a bad pointer.
+ *
+ * Results:
+ *	None; does not return.
+ *
+ * Side effects:
+ *	Panics.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VT_NOINLINE VT_NORETURN void
+BadBlock(
+    const void *ptr,
+    const char *what,
+    const char *why)
+{
+    VtPanic("vtalloc: invalid block %p passed to %s: %s", ptr, what, why);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtFree --
+ *
+ *	Free a block. NULL is allowed.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	The block goes onto its page's local free list (owner) or remote
+ *	list (any other thread); a page left with no live block may go back
+ *	to its segment. Panics on a pointer that is not a live block.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtFree(
+    void *ptr)
+{
+    VtBlock *blockPtr = ptr;
+    VtCache *cachePtr;
+    VtPage *pagePtr;
+    const char *why;
+    uint32_t index;
+
+    if (VT_UNLIKELY(ptr == NULL)) {
+	return;
+    }
+    pagePtr = FindBlock(ptr, &index, &why);
+    if (VT_UNLIKELY(pagePtr == NULL)) {
+	BadBlock(ptr, "free", why);
+    }
+    cachePtr = vtCachePtr;
+    if (VT_UNLIKELY(pagePtr->state != VT_PAGE_SMALL)) {
+	FreeLarge(cachePtr, pagePtr);
+	return;
+    }
+#if VT_DEBUG
+    memset((uint8_t *) ptr + sizeof(VtBlock), 0xDF,
+	    pagePtr->blockSize - sizeof(VtBlock));
+#endif
+    if (VT_LIKELY(atomic_load_explicit(&pagePtr->ownerPtr,
+	    memory_order_relaxed) == cachePtr)) {
+	VtStatAdd(cachePtr, pagePtr->bucket, frees, 1);
+	VtStatAdd(cachePtr, pagePtr->bucket, requested,
+		-(uint64_t) (pagePtr->blockSize - VtSlackGet(pagePtr, index)));
+	blockPtr->nextPtr = pagePtr->freePtr;
+	blockPtr->cookie = VtCookie(blockPtr);
+	pagePtr->freePtr = blockPtr;
+	if (VT_UNLIKELY(--pagePtr->used == 0 || pagePtr->inFull)) {
+	    VtCachePageEmptied(cachePtr, pagePtr);
+	}
+	return;
+    }
+    FreeRemote(cachePtr, pagePtr, blockPtr, index);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * FreeRemote --
+ *
+ *	Free a block of a page that the calling thread does not own: push it
+ *	onto the page's remote list (lock-free) and raise the owner's hint
+ *	for the bucket so that it looks at its full pages.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Counts the free in the calling thread's cache (creating it if need
+ *	be).
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VT_NOINLINE void
+FreeRemote(
+    VtCache *cachePtr,
+    VtPage *pagePtr,
+    VtBlock *blockPtr,
+    uint32_t index)
+{
+    VtCache *ownerPtr;
+    VtBlock *headPtr;
+    unsigned bucket = pagePtr->bucket;
+
+    if (cachePtr == &vtEmptyCache) {
+	cachePtr = VtCacheGet();
+    }
+#if VT_STATS
+    if (cachePtr != &vtEmptyCache) {
+	VtStatAdd(cachePtr, bucket, frees, 1);
+	VtStatAdd(cachePtr, bucket, remoteFrees, 1);
+	VtStatAdd(cachePtr, bucket, requested,
+		-(uint64_t) (pagePtr->blockSize - VtSlackGet(pagePtr, index)));
+    }
+#else
+    (void) index;
+#endif
+
+    /*
+     * Read the owner before the push: once the block is on the list the
+     * owner may collect it, empty the page and give it away.
+     */
+
+    ownerPtr = atomic_load_explicit(&pagePtr->ownerPtr, memory_order_relaxed);
+    blockPtr->cookie = VtCookie(blockPtr);
+    headPtr = atomic_load_explicit(&pagePtr->remotePtr, memory_order_relaxed);
+    do {
+	blockPtr->nextPtr = headPtr;
+    } while (!atomic_compare_exchange_weak_explicit(&pagePtr->remotePtr,
+	    &headPtr, blockPtr, memory_order_release, memory_order_relaxed));
+    if (ownerPtr != NULL && !atomic_load_explicit(&ownerPtr->remoteHint[bucket],
+	    memory_order_relaxed)) {
+	atomic_store_explicit(&ownerPtr->remoteHint[bucket], 1,
+		memory_order_release);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * FreeLarge --
+ *
+ *	Free a large or huge block: its run goes back to the segment, or
+ *	its segment back to the OS.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Takes the shared lock.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VT_NOINLINE void
+FreeLarge(
+    VtCache *cachePtr,
+    VtPage *pagePtr)
+{
+    VtSegment *segPtr = VtSegmentOf(pagePtr);
+
+    if (cachePtr == &vtEmptyCache) {
+	cachePtr = VtCacheGet();
+    }
+#if VT_STATS
+    if (cachePtr != &vtEmptyCache) {
+	VtStatAdd(cachePtr, VT_NBUCKETS, frees, 1);
+	VtStatAdd(cachePtr, VT_NBUCKETS, requested,
+		-(uint64_t) pagePtr->requested);
+    }
+#endif
+    VtpLockAcquire(&vtShared.lock);
+    if (segPtr->kind == VT_SEGMENT_HUGE) {
+	VtHugeFree(segPtr);
+    } else {
+	VtRunFree(pagePtr);
+    }
+    VtpLockRelease(&vtShared.lock);
+}

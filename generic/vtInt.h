@@ -1,0 +1,548 @@
+/*
+ * vtInt.h --
+ *
+ *	The one internal header of the vtalloc core: compile-time knobs, the
+ *	types (block, page, segment, cache, shared cache), the platform layer's
+ *	API and the small inline helpers that the alloc and free paths share.
+ *	Nothing here depends on Tcl, so the core builds and is tested alone.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#ifndef _VTINT
+#define _VTINT
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <string.h>
+#include <stdatomic.h>
+
+#ifdef _WIN32
+#   include <windows.h>
+#else
+#   include <pthread.h>
+#endif
+
+#include "vtalloc.h"
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Compile-time knobs. Each is set with -DNAME=VALUE; the defaults are the
+ * production build.
+ *
+ *   VT_STATS	1 (default): per-cache counters, the requested-size side
+ *		arrays and everything `vtalloc stats` reports. 0: the
+ *		counting macros expand to nothing and the side arrays are
+ *		not carved.
+ *   VT_DEBUG	0 (default). 1: invariant checkers (VtPageIsValid ...) run
+ *		on every slow path and free blocks are filled with 0xDF.
+ *
+ * The checks that catch bad pointers (segment map, block alignment, free
+ * cookie) are not knobs: they are part of every build.
+ *
+ *----------------------------------------------------------------------
+ */
+
+#ifndef VT_STATS
+#   define VT_STATS 1
+#endif
+#ifndef VT_DEBUG
+#   define VT_DEBUG 0
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#   define VT_LIKELY(x)		__builtin_expect(!!(x), 1)
+#   define VT_UNLIKELY(x)	__builtin_expect(!!(x), 0)
+#   define VT_NOINLINE		__attribute__((noinline))
+#   define VT_NORETURN		__attribute__((noreturn))
+#   define VT_INLINE		static inline __attribute__((always_inline))
+#   define VT_THREAD_LOCAL	__thread __attribute__((tls_model("initial-exec")))
+#   define VT_CTZ64(x)		((unsigned) __builtin_ctzll(x))
+#   define VT_LOG2_64(x)	(63 - (unsigned) __builtin_clzll(x))
+#   define VT_POPCOUNT64(x)	((unsigned) __builtin_popcountll(x))
+#elif defined(_MSC_VER)
+#   include <intrin.h>
+#   define VT_LIKELY(x)		(x)
+#   define VT_UNLIKELY(x)	(x)
+#   define VT_NOINLINE		__declspec(noinline)
+#   define VT_NORETURN		__declspec(noreturn)
+#   define VT_INLINE		static __forceinline
+#   define VT_THREAD_LOCAL	__declspec(thread)
+VT_INLINE unsigned VT_CTZ64(unsigned __int64 x) {
+    unsigned long i; _BitScanForward64(&i, x); return (unsigned) i;
+}
+VT_INLINE unsigned VT_LOG2_64(unsigned __int64 x) {
+    unsigned long i; _BitScanReverse64(&i, x); return (unsigned) i;
+}
+#   define VT_POPCOUNT64(x)	((unsigned) __popcnt64(x))
+#endif
+
+#ifndef MODULE_SCOPE
+#   if defined(__GNUC__) && !defined(_WIN32)
+#	define MODULE_SCOPE extern __attribute__((visibility("hidden")))
+#   else
+#	define MODULE_SCOPE extern
+#   endif
+#endif
+
+/*
+ * Relaxed atomics for fields that one thread writes and others only read
+ * (statistics, a page's carved count). On x86-64 and ARM64 they compile to
+ * plain loads and stores: no read-modify-write on any fast path.
+ */
+
+#define VtLoad(p)	atomic_load_explicit((p), memory_order_relaxed)
+#define VtStore(p, v)	atomic_store_explicit((p), (v), memory_order_relaxed)
+#define VtBump(p, n)	VtStore((p), VtLoad(p) + (n))
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Geometry. A segment is 4 MiB, aligned on 4 MiB, and cut into 64 slices of
+ * 64 KiB. Slice 0 holds the segment header (its page table); a page is a
+ * run of one or more slices carved into blocks of one bucket, or holding
+ * one large block. From any block pointer the segment is found by masking
+ * and the page through the segment's slice map: one mask, one shift, one
+ * load, and no per-block header.
+ *
+ * Buckets: 16-byte steps up to 128 bytes, then eight per power of two up
+ * to 32 KiB (72 buckets). The worst internal waste is 15 bytes up to 128
+ * bytes (16-byte alignment) and under 11.2% above (see VtBucketWaste and
+ * unit/testCore.c). Requests above VT_SMALL_MAX take a run of whole slices
+ * (up to VT_LARGE_MAX) or a mapping of their own ("huge").
+ *
+ *----------------------------------------------------------------------
+ */
+
+#define VT_ALIGN		16
+#define VT_SEGMENT_SHIFT	22
+#define VT_SEGMENT_SIZE		((size_t) 1 << VT_SEGMENT_SHIFT)
+#define VT_SLICE_SHIFT		16
+#define VT_SLICE_SIZE		((size_t) 1 << VT_SLICE_SHIFT)
+#define VT_SLICES		(1 << (VT_SEGMENT_SHIFT - VT_SLICE_SHIFT))
+#define VT_NBUCKETS		72
+#define VT_SMALL_MAX		32768
+#define VT_LARGE_MAX		(VT_SEGMENT_SIZE / 2)
+#define VT_ADDRESS_BITS		48
+#define VT_MAX_PAGE_SLICES	8
+
+/*
+ * The size of bucket b, as a constant expression (the bucket table below
+ * and the page geometry are built from it).
+ */
+
+#define VT_BUCKET_SIZE(b) \
+    ((b) < 8 ? ((size_t) (b) + 1) * 16 \
+     : ((size_t) 9 + ((b) - 8) % 8) << (4 + ((b) - 8) / 8))
+
+/*
+ * The statistics one cache keeps per bucket (index VT_NBUCKETS counts the
+ * large and huge blocks). Declared once; the struct, the sum and the Tcl
+ * output are generated from this list.
+ */
+
+#define VT_BUCKET_COUNTERS(X) \
+    X(allocs)		/* blocks handed out */			\
+    X(frees)		/* blocks given back by this thread */	\
+    X(remoteFrees)	/* ... of them owned by another cache */\
+    X(requested)	/* bytes asked for, minus those freed */
+
+typedef struct VtCounters {
+#define VT_DECLARE_COUNTER(name) _Atomic uint64_t name;
+    VT_BUCKET_COUNTERS(VT_DECLARE_COUNTER)
+#undef VT_DECLARE_COUNTER
+} VtCounters;
+
+#if VT_STATS
+#   define VtStatAdd(cachePtr, bucket, name, n) \
+	VtBump(&(cachePtr)->counters[bucket].name, (uint64_t) (n))
+#else
+#   define VtStatAdd(cachePtr, bucket, name, n) ((void) 0)
+#endif
+
+/*
+ * The platform's lock type (see the platform layer at the end).
+ */
+
+#ifdef _WIN32
+typedef SRWLOCK VtpLock;
+#   define VTP_LOCK_INITIALIZER SRWLOCK_INIT
+#else
+typedef pthread_mutex_t VtpLock;
+#   define VTP_LOCK_INITIALIZER PTHREAD_MUTEX_INITIALIZER
+#endif
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Types.
+ *
+ *----------------------------------------------------------------------
+ */
+
+typedef struct VtCache VtCache;
+typedef struct VtSegment VtSegment;
+
+/*
+ * A free block. The second word is the free cookie: the block's address
+ * mixed with a per-process secret. A live block never carries it (the
+ * alloc path clears it), so a free that finds it is a double free.
+ */
+
+typedef struct VtBlock {
+    struct VtBlock *nextPtr;		/* Next free block of the page. */
+    uintptr_t cookie;			/* VtCookie(block) while free. */
+} VtBlock;
+
+enum VtPageState {
+    VT_PAGE_NONE = 0,			/* Not the start of a run. */
+    VT_PAGE_SMALL,			/* Blocks of one bucket. */
+    VT_PAGE_LARGE,			/* One block of whole slices. */
+    VT_PAGE_FREE			/* A free run in the shared cache. */
+};
+
+/*
+ * The page header. It lives in the segment's header slice, not in the page,
+ * so the page's memory holds blocks only and the header survives when the
+ * page's memory is released.
+ *
+ * Ownership invariant: `ownerPtr` is changed only by the owning thread
+ * (giving the page up) or, while the page is an orphan or free, by a thread
+ * holding the shared cache's lock. Therefore a thread that reads
+ * ownerPtr == its own cache really owns the page, and may touch freePtr,
+ * used and the lists without a lock; every other thread touches only
+ * remotePtr (atomic push) and reads reserved/capacity/start.
+ */
+
+typedef struct VtPage {
+    VtBlock *freePtr;			/* Local free list (owner only). */
+    uint32_t used;			/* Blocks out of freePtr: live, or
+					 * freed remotely and not collected.*/
+    _Atomic uint32_t capacity;		/* Blocks carved so far. */
+    uint32_t reserved;			/* Blocks that fit in the page. */
+    uint32_t blockSize;			/* Bytes of each block. */
+    uint64_t recip;			/* 2^40 / blockSize, rounded up. */
+    uint8_t *start;			/* First block. */
+    _Atomic(VtCache *) ownerPtr;	/* Owning cache; NULL: orphan, free
+					 * or large. */
+    _Atomic(VtBlock *) remotePtr;	/* Blocks freed by other threads. */
+    uint8_t *slackPtr;			/* Per block: blockSize - requested;
+					 * u16 if slackWide, else u8. */
+    uint16_t bucket;			/* Bucket of the blocks. */
+    uint8_t state;			/* enum VtPageState. */
+    uint8_t inFull;			/* In its cache's full list. */
+    uint8_t slackWide;			/* slackPtr holds uint16_t. */
+    uint8_t slices;			/* Length of the run in slices. */
+    uint8_t index;			/* First slice of the run. */
+    uint8_t orphan;			/* In the shared orphan list. */
+    size_t requested;			/* Large block: bytes asked for. */
+    struct VtPage *nextPtr;		/* Bucket list, orphan list or free */
+    struct VtPage *prevPtr;		/* run list. */
+    uint16_t slackInline[16];		/* Side array of pages with at most
+					 * 16 blocks (large buckets). */
+} VtPage;
+
+enum VtSegmentKind {
+    VT_SEGMENT_NORMAL = 1,		/* 64 slices of pages. */
+    VT_SEGMENT_HUGE			/* One block of its own mapping. */
+};
+
+struct VtSegment {
+    VtSegment *nextPtr;			/* All segments, shared cache. */
+    VtSegment *prevPtr;
+    size_t size;			/* Bytes reserved from the OS. */
+    uint64_t committedMask;		/* Slices holding committed memory. */
+    uint32_t kind;			/* enum VtSegmentKind. */
+    uint32_t usedSlices;		/* Slices in pages (not free). */
+    VtPage *map[VT_SLICES];		/* Slice -> its run's page header. */
+    VtPage pages[VT_SLICES];		/* Header of the run starting at
+					 * each slice. */
+};
+
+/*
+ * A bucket's pages in one cache: the current page, where the fast path
+ * pops blocks, is in neither list.
+ */
+
+typedef struct VtPageList {
+    VtPage *firstPtr;
+    VtPage *lastPtr;
+    size_t count;
+} VtPageList;
+
+/*
+ * The per-thread cache. The fast path reads only `pages`, whose entries are
+ * never NULL (an empty page stands in), so allocation is one predictable
+ * branch on the page's free list.
+ */
+
+struct VtCache {
+    VtPage *pages[VT_NBUCKETS];		/* Current page of each bucket. */
+    VtPageList partial[VT_NBUCKETS];	/* Pages with free blocks. */
+    VtPageList full[VT_NBUCKETS];	/* Pages with none (at last look). */
+    _Atomic uint8_t remoteHint[VT_NBUCKETS];
+					/* Set by a remote free: a full page
+					 * of the bucket may have remote
+					 * blocks to collect. */
+    int live;				/* A thread is using the cache. */
+    uintptr_t threadId;			/* Platform id of that thread. */
+    VtCache *nextPtr;			/* All caches, or free caches. */
+    VtCounters counters[VT_NBUCKETS + 1];
+};
+
+/*
+ * Per-bucket geometry, computed once at start (slow paths only).
+ */
+
+typedef struct VtBucketInfo {
+    uint32_t blockSize;
+    uint32_t reserved;			/* Blocks per page. */
+    uint64_t recip;			/* 2^40 / blockSize, rounded up. */
+    uint8_t slices;			/* Slices per page. */
+    uint8_t slackWide;			/* Side array inline, uint16_t. */
+} VtBucketInfo;
+
+/*
+ * The shared cache: everything that is not owned by one thread. All its
+ * fields are guarded by `lock`.
+ */
+
+typedef struct VtShared {
+    VtpLock lock;
+    VtSegment *segmentsPtr;		/* All segments. */
+    VtPage *freeRuns[VT_SLICES];	/* Free runs by length in slices. */
+    uint64_t freeRunMask;		/* Bit n: freeRuns[n] not empty. */
+    VtPageList orphans[VT_NBUCKETS];	/* Pages of exited threads. */
+    VtCache *cachesPtr;			/* Caches in use. */
+    VtCache *freeCachesPtr;		/* Caches to reuse. */
+    size_t threads;			/* Caches in use. */
+    size_t segments;			/* Normal segments. */
+    size_t hugeBytes;			/* Bytes in huge segments. */
+    VtCounters retired[VT_NBUCKETS + 1];/* Counters of exited threads. */
+} VtShared;
+
+/*
+ * Totals as `vtalloc stats` reports them (see VtGetStats).
+ */
+
+typedef struct VtBucketStats {
+    size_t size;			/* Block size. */
+    uint64_t inuse;			/* Live blocks. */
+    uint64_t free;			/* Carved blocks not live. */
+    VtCounters counters;		/* Summed over all caches. */
+} VtBucketStats;
+
+typedef struct VtStats {
+    size_t threads;			/* Caches in use. */
+    uint64_t requested;			/* Bytes asked for by live blocks. */
+    uint64_t inuse;			/* Bytes of live blocks. */
+    uint64_t committed;			/* Bytes held from the OS. */
+    uint64_t reserved;			/* Address space reserved. */
+    uint64_t rss;			/* Process resident bytes. */
+    uint64_t allocs, frees, remoteFrees;
+    size_t segments;			/* Normal segments. */
+    size_t pagesInuse;			/* Pages holding blocks. */
+    size_t pagesOrphaned;		/* ... of exited threads. */
+    size_t freeSlices;			/* Slices in free runs. */
+    VtBucketStats buckets[VT_NBUCKETS + 1];
+} VtStats;
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Globals.
+ *
+ *----------------------------------------------------------------------
+ */
+
+MODULE_SCOPE VtShared vtShared;
+MODULE_SCOPE VtCache vtEmptyCache;
+MODULE_SCOPE VtPage vtEmptyPage;
+MODULE_SCOPE VT_THREAD_LOCAL VtCache *vtCachePtr;
+MODULE_SCOPE const uint8_t vtBucketOf[VT_SMALL_MAX / VT_ALIGN + 1];
+MODULE_SCOPE VtBucketInfo vtBuckets[VT_NBUCKETS];
+MODULE_SCOPE uintptr_t vtCookieKey;
+MODULE_SCOPE _Atomic uint64_t vtSegmentMap[];
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Inline helpers shared by alloc, free and realloc.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VT_INLINE uintptr_t
+VtCookie(
+    const VtBlock *blockPtr)
+{
+    return (uintptr_t) blockPtr ^ vtCookieKey;
+}
+
+VT_INLINE VtSegment *
+VtSegmentOf(
+    const void *ptr)
+{
+    return (VtSegment *) ((uintptr_t) ptr & ~(VT_SEGMENT_SIZE - 1));
+}
+
+/*
+ * Is there a segment of ours at this 4 MiB boundary? One bit per possible
+ * segment of the 48-bit address space (8 MiB of zero-filled, mostly never
+ * touched, address space).
+ */
+
+VT_INLINE int
+VtSegmentKnown(
+    const void *ptr)
+{
+    uintptr_t n = (uintptr_t) ptr >> VT_SEGMENT_SHIFT;
+
+    if (VT_UNLIKELY(n >> (VT_ADDRESS_BITS - VT_SEGMENT_SHIFT))) {
+	return 0;
+    }
+    return (int) ((VtLoad(&vtSegmentMap[n >> 6]) >> (n & 63)) & 1);
+}
+
+/*
+ * Index of a block in its page, exact for every offset inside a segment:
+ * the error of the rounded-up reciprocal stays below 1/blockSize.
+ */
+
+VT_INLINE uint32_t
+VtBlockIndex(
+    const VtPage *pagePtr,
+    const void *ptr)
+{
+    uint64_t offset = (uint64_t) ((const uint8_t *) ptr - pagePtr->start);
+
+    return (uint32_t) ((offset * pagePtr->recip) >> 40);
+}
+
+#if VT_STATS
+VT_INLINE void
+VtSlackSet(
+    VtPage *pagePtr,
+    uint32_t index,
+    size_t slack)
+{
+    if (pagePtr->slackWide) {
+	((uint16_t *) pagePtr->slackPtr)[index] = (uint16_t) slack;
+    } else {
+	pagePtr->slackPtr[index] = (uint8_t) slack;
+    }
+}
+
+VT_INLINE size_t
+VtSlackGet(
+    const VtPage *pagePtr,
+    uint32_t index)
+{
+    return pagePtr->slackWide ? ((const uint16_t *) pagePtr->slackPtr)[index]
+	    : pagePtr->slackPtr[index];
+}
+#else
+#   define VtSlackSet(pagePtr, index, slack)	((void) 0)
+#   define VtSlackGet(pagePtr, index)		((size_t) 0)
+#endif
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Core functions, one file each concept.
+ *
+ *----------------------------------------------------------------------
+ */
+
+/* vtSize.c */
+MODULE_SCOPE unsigned	VtBucketOfSize(size_t size);
+MODULE_SCOPE double	VtBucketWaste(unsigned bucket);
+MODULE_SCOPE void	VtBucketsInit(void);
+
+/* vtSegment.c */
+MODULE_SCOPE VtPage *	VtRunAlloc(unsigned slices);
+MODULE_SCOPE void	VtRunFree(VtPage *pagePtr);
+MODULE_SCOPE VtPage *	VtHugeAlloc(size_t size);
+MODULE_SCOPE void	VtHugeFree(VtSegment *segPtr);
+MODULE_SCOPE size_t	VtUsableSize(const VtPage *pagePtr);
+MODULE_SCOPE size_t	VtSegmentCommitted(const VtSegment *segPtr);
+MODULE_SCOPE int	VtSegmentIsValid(const VtSegment *segPtr);
+
+/* vtPage.c */
+MODULE_SCOPE void	VtPageInit(VtPage *pagePtr, unsigned bucket,
+			    VtCache *ownerPtr);
+MODULE_SCOPE int	VtPageExtend(VtPage *pagePtr);
+MODULE_SCOPE void	VtPageCollect(VtPage *pagePtr);
+MODULE_SCOPE void	VtListPush(VtPageList *listPtr, VtPage *pagePtr);
+MODULE_SCOPE void	VtListRemove(VtPageList *listPtr, VtPage *pagePtr);
+MODULE_SCOPE int	VtPageIsValid(const VtPage *pagePtr);
+
+/* vtCache.c */
+MODULE_SCOPE void	VtInit(void);
+MODULE_SCOPE VtCache *	VtCacheGet(void);
+MODULE_SCOPE void	VtCacheDissolve(VtCache *cachePtr);
+MODULE_SCOPE VtPage *	VtCacheRefill(VtCache *cachePtr, unsigned bucket);
+MODULE_SCOPE void	VtCachePageEmptied(VtCache *cachePtr,
+			    VtPage *pagePtr);
+
+/* vtAlloc.c */
+MODULE_SCOPE void *	VtMalloc(size_t size);
+MODULE_SCOPE void *	VtRealloc(void *ptr, size_t size);
+
+/* vtFree.c */
+MODULE_SCOPE void	VtFree(void *ptr);
+MODULE_SCOPE VtPage *	VtLookup(const void *ptr, uint32_t *indexPtr,
+			    const char *what);
+
+/* vtStats.c */
+MODULE_SCOPE void	VtGetStats(VtStats *statsPtr);
+
+/* vtApi.c */
+typedef void (VtPanicProc)(const char *message);
+MODULE_SCOPE void	VtSetPanicProc(VtPanicProc *procPtr);
+MODULE_SCOPE VT_NORETURN void VtPanic(const char *format, ...);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * The platform layer (unix/vtUnix.c, win/vtWin.c). Nothing above it calls
+ * the OS.
+ *
+ *   VtpReserve	  reserve `size` bytes aligned on `align`; readable and
+ *		  writable where the OS commits on touch. NULL on failure.
+ *   VtpCommit	  make a reserved range usable (no-op on Unix). 0 on failure.
+ *   VtpDecommit  give a range's memory back, keeping the address range.
+ *   VtpRelease	  give a reserved range back entirely.
+ *   VtpLockAcquire / VtpLockRelease
+ *		  the shared cache's lock (VtpLock, statically initialised).
+ *   VtpThreadExitInit / VtpThreadExitArm
+ *		  call `proc(data)` when a thread that armed it exits.
+ *   VtpThreadId  an id of the calling thread, for statistics.
+ *   VtpRss	  resident bytes of the process (0 if unknown).
+ *   VtpNow	  monotonic nanoseconds.
+ *   VtpRandom	  a value that differs between runs.
+ *   VtpWrite	  write a message to standard error.
+ *   VtpAbort	  end the process abnormally.
+ *
+ *----------------------------------------------------------------------
+ */
+
+MODULE_SCOPE void *	VtpReserve(size_t size, size_t align);
+MODULE_SCOPE int	VtpCommit(void *ptr, size_t size);
+MODULE_SCOPE void	VtpDecommit(void *ptr, size_t size);
+MODULE_SCOPE void	VtpRelease(void *ptr, size_t size);
+MODULE_SCOPE void	VtpLockAcquire(VtpLock *lockPtr);
+MODULE_SCOPE void	VtpLockRelease(VtpLock *lockPtr);
+MODULE_SCOPE void	VtpThreadExitInit(void (*proc)(void *));
+MODULE_SCOPE void	VtpThreadExitArm(void *data);
+MODULE_SCOPE uintptr_t	VtpThreadId(void);
+MODULE_SCOPE uint64_t	VtpRss(void);
+MODULE_SCOPE uint64_t	VtpNow(void);
+MODULE_SCOPE uintptr_t	VtpRandom(void);
+MODULE_SCOPE void	VtpWrite(const char *message);
+MODULE_SCOPE VT_NORETURN void VtpAbort(void);
+
+#endif /* _VTINT */

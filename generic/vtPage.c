@@ -1,0 +1,252 @@
+/*
+ * vtPage.c --
+ *
+ *	Pages of small blocks: setting one up for a bucket, carving its
+ *	blocks lazily (so untouched blocks cost no resident memory), folding
+ *	in the blocks that other threads freed, the page lists of a cache, and
+ *	the invariant checker of debug builds.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+
+/*
+ * Blocks are carved about one OS page at a time.
+ */
+
+#define VT_CARVE_BYTES 4096
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtPageInit --
+ *
+ *	Set up a run just taken from the shared cache as a page of `bucket`
+ *	owned by ownerPtr. No block is carved yet.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Fills the page header.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtPageInit(
+    VtPage *pagePtr,
+    unsigned bucket,
+    VtCache *ownerPtr)
+{
+    const VtBucketInfo *infoPtr = &vtBuckets[bucket];
+
+    pagePtr->freePtr = NULL;
+    pagePtr->used = 0;
+    VtStore(&pagePtr->capacity, 0);
+    pagePtr->reserved = infoPtr->reserved;
+    pagePtr->blockSize = infoPtr->blockSize;
+    pagePtr->recip = infoPtr->recip;
+    pagePtr->bucket = (uint16_t) bucket;
+    pagePtr->inFull = pagePtr->orphan = 0;
+    atomic_store_explicit(&pagePtr->remotePtr, NULL, memory_order_relaxed);
+    if (infoPtr->reserved <= 16) {
+	pagePtr->slackPtr = (uint8_t *) pagePtr->slackInline;
+	pagePtr->slackWide = 1;
+    } else {
+	pagePtr->slackPtr = pagePtr->start
+		+ (size_t) infoPtr->reserved * infoPtr->blockSize;
+	pagePtr->slackWide = infoPtr->slackWide;
+    }
+    pagePtr->state = VT_PAGE_SMALL;
+    atomic_store_explicit(&pagePtr->ownerPtr, ownerPtr, memory_order_relaxed);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtPageExtend --
+ *
+ *	Carve the next blocks of a page whose free list is empty.
+ *
+ * Results:
+ *	1 if blocks were carved, 0 if the page is fully carved.
+ *
+ * Side effects:
+ *	Writes the free list links and cookies into the new blocks.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+VtPageExtend(
+    VtPage *pagePtr)
+{
+    uint32_t capacity = VtLoad(&pagePtr->capacity);
+    uint32_t count = VT_CARVE_BYTES / pagePtr->blockSize;
+    uint8_t *firstPtr, *ptr;
+    VtBlock *blockPtr;
+    uint32_t i;
+
+    if (capacity >= pagePtr->reserved) {
+	return 0;
+    }
+    if (count == 0) {
+	count = 1;
+    }
+    if (count > pagePtr->reserved - capacity) {
+	count = pagePtr->reserved - capacity;
+    }
+    firstPtr = pagePtr->start + (size_t) capacity * pagePtr->blockSize;
+    for (i = 0, ptr = firstPtr; i < count; i++, ptr += pagePtr->blockSize) {
+	blockPtr = (VtBlock *) ptr;
+	blockPtr->nextPtr = (i + 1 < count)
+		? (VtBlock *) (ptr + pagePtr->blockSize) : pagePtr->freePtr;
+	blockPtr->cookie = VtCookie(blockPtr);
+    }
+    pagePtr->freePtr = (VtBlock *) firstPtr;
+    VtStore(&pagePtr->capacity, capacity + count);
+    return 1;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtPageCollect --
+ *
+ *	Fold the blocks that other threads freed into the local free list.
+ *	Called by the owner, or under the shared lock for an orphan.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Empties the remote list; lowers `used`.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtPageCollect(
+    VtPage *pagePtr)
+{
+    VtBlock *listPtr, *tailPtr;
+    uint32_t count = 1;
+
+    if (atomic_load_explicit(&pagePtr->remotePtr, memory_order_relaxed)
+	    == NULL) {
+	return;
+    }
+    listPtr = atomic_exchange_explicit(&pagePtr->remotePtr, NULL,
+	    memory_order_acquire);
+    for (tailPtr = listPtr; tailPtr->nextPtr != NULL;
+	    tailPtr = tailPtr->nextPtr) {
+	count++;
+    }
+    tailPtr->nextPtr = pagePtr->freePtr;
+    pagePtr->freePtr = listPtr;
+    if (VT_UNLIKELY(count > pagePtr->used)) {
+	VtPanic("vtalloc: page %p of bucket %u: %u remote frees but only %u "
+		"blocks in use (double free from another thread)",
+		(void *) pagePtr->start, (unsigned) pagePtr->bucket,
+		(unsigned) count, (unsigned) pagePtr->used);
+    }
+    pagePtr->used -= count;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtListPush, VtListRemove --
+ *
+ *	Add a page at the front of a page list, or take it out.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Changes the list and the page's links.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtListPush(
+    VtPageList *listPtr,
+    VtPage *pagePtr)
+{
+    pagePtr->prevPtr = NULL;
+    pagePtr->nextPtr = listPtr->firstPtr;
+    if (listPtr->firstPtr != NULL) {
+	listPtr->firstPtr->prevPtr = pagePtr;
+    } else {
+	listPtr->lastPtr = pagePtr;
+    }
+    listPtr->firstPtr = pagePtr;
+    listPtr->count++;
+}
+
+void
+VtListRemove(
+    VtPageList *listPtr,
+    VtPage *pagePtr)
+{
+    if (pagePtr->prevPtr != NULL) {
+	pagePtr->prevPtr->nextPtr = pagePtr->nextPtr;
+    } else {
+	listPtr->firstPtr = pagePtr->nextPtr;
+    }
+    if (pagePtr->nextPtr != NULL) {
+	pagePtr->nextPtr->prevPtr = pagePtr->prevPtr;
+    } else {
+	listPtr->lastPtr = pagePtr->prevPtr;
+    }
+    pagePtr->nextPtr = pagePtr->prevPtr = NULL;
+    listPtr->count--;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtPageIsValid --
+ *
+ *	Check a page's invariants from its owner: every block of the local
+ *	free list lies in the carved part, on a block boundary, and carries
+ *	its cookie; free plus used blocks make the carved count.
+ *
+ * Results:
+ *	1 if the page is consistent, 0 otherwise.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+VtPageIsValid(
+    const VtPage *pagePtr)
+{
+    uint32_t capacity = VtLoad(&pagePtr->capacity);
+    uint32_t freeCount = 0;
+    const VtBlock *blockPtr;
+
+    if (pagePtr->state != VT_PAGE_SMALL || capacity > pagePtr->reserved) {
+	return 0;
+    }
+    for (blockPtr = pagePtr->freePtr; blockPtr != NULL;
+	    blockPtr = blockPtr->nextPtr) {
+	uint32_t index = VtBlockIndex(pagePtr, blockPtr);
+
+	if ((const uint8_t *) blockPtr < pagePtr->start || index >= capacity
+		|| pagePtr->start + (size_t) index * pagePtr->blockSize
+		!= (const uint8_t *) blockPtr
+		|| blockPtr->cookie != VtCookie(blockPtr)
+		|| ++freeCount > capacity) {
+	    return 0;
+	}
+    }
+    return freeCount + pagePtr->used == capacity;
+}

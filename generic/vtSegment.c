@@ -1,0 +1,525 @@
+/*
+ * vtSegment.c --
+ *
+ *	Segments and page runs: 4 MiB regions reserved from the OS, cut into
+ *	64 KiB slices. Free slices form runs that are merged with their free
+ *	neighbours as soon as they are freed, so the memory of an emptied page
+ *	can serve any bucket or a large block. Huge blocks get a segment of
+ *	their own. Every function here runs with the shared cache's lock held.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+
+/*
+ * One bit per 4 MiB of the 48-bit address space: set while a segment of
+ * ours starts there. Written under the shared lock, read by every free.
+ */
+
+_Atomic uint64_t vtSegmentMap[((size_t) 1
+	<< (VT_ADDRESS_BITS - VT_SEGMENT_SHIFT)) / 64];
+
+/*
+ * Bytes of a segment's header slice that are in use (the rest of slice 0
+ * is never touched).
+ */
+
+#define VT_HEADER_BYTES \
+    ((sizeof(VtSegment) + 4095) & ~(size_t) 4095)
+
+static void		MapMark(VtSegment *segPtr, int known);
+static VtSegment *	SegmentNew(size_t size, enum VtSegmentKind kind);
+static void		RunInsert(VtSegment *segPtr, unsigned first,
+			    unsigned slices);
+static void		RunUnlink(VtPage *pagePtr);
+static void		RunMap(VtSegment *segPtr, unsigned first,
+			    unsigned slices, VtPage *pagePtr);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MapMark --
+ *
+ *	Record in the segment map that a segment starts (or no longer
+ *	starts) at segPtr.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Changes one bit of vtSegmentMap.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+MapMark(
+    VtSegment *segPtr,
+    int known)
+{
+    uintptr_t n = (uintptr_t) segPtr >> VT_SEGMENT_SHIFT;
+    uint64_t bit = (uint64_t) 1 << (n & 63);
+
+    if (known) {
+	atomic_fetch_or_explicit(&vtSegmentMap[n >> 6], bit,
+		memory_order_release);
+    } else {
+	atomic_fetch_and_explicit(&vtSegmentMap[n >> 6], ~bit,
+		memory_order_release);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * SegmentNew --
+ *
+ *	Reserve a segment of `size` bytes aligned on VT_SEGMENT_SIZE and set
+ *	up its header.
+ *
+ * Results:
+ *	The segment, or NULL if the OS has no memory.
+ *
+ * Side effects:
+ *	Maps memory; links the segment into the shared cache.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VtSegment *
+SegmentNew(
+    size_t size,
+    enum VtSegmentKind kind)
+{
+    VtSegment *segPtr = VtpReserve(size, VT_SEGMENT_SIZE);
+    unsigned i;
+
+    if (segPtr == NULL) {
+	return NULL;
+    }
+    if (((uintptr_t) segPtr + size - 1) >> VT_ADDRESS_BITS
+	    || !VtpCommit(segPtr, VT_HEADER_BYTES)) {
+	VtpRelease(segPtr, size);
+	return NULL;
+    }
+    memset(segPtr, 0, sizeof(VtSegment));
+    segPtr->size = size;
+    segPtr->kind = kind;
+    segPtr->committedMask = 1;
+    for (i = 0; i < VT_SLICES; i++) {
+	segPtr->pages[i].index = (uint8_t) i;
+    }
+    if (kind == VT_SEGMENT_HUGE) {
+	vtShared.hugeBytes += size;
+    }
+    segPtr->nextPtr = vtShared.segmentsPtr;
+    if (segPtr->nextPtr != NULL) {
+	segPtr->nextPtr->prevPtr = segPtr;
+    }
+    vtShared.segmentsPtr = segPtr;
+    MapMark(segPtr, 1);
+    return segPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * RunMap --
+ *
+ *	Point the slice map of slices first .. first+slices-1 at pagePtr.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Changes the segment's map.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+RunMap(
+    VtSegment *segPtr,
+    unsigned first,
+    unsigned slices,
+    VtPage *pagePtr)
+{
+    unsigned i;
+
+    for (i = first; i < first + slices; i++) {
+	segPtr->map[i] = pagePtr;
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * RunInsert, RunUnlink --
+ *
+ *	Add a free run to the shared cache's list for its length, or take it
+ *	off that list.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Changes vtShared.freeRuns and freeRunMask.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+RunInsert(
+    VtSegment *segPtr,
+    unsigned first,
+    unsigned slices)
+{
+    VtPage *pagePtr = &segPtr->pages[first];
+
+    pagePtr->state = VT_PAGE_FREE;
+    pagePtr->slices = (uint8_t) slices;
+    pagePtr->prevPtr = NULL;
+    pagePtr->nextPtr = vtShared.freeRuns[slices];
+    if (pagePtr->nextPtr != NULL) {
+	pagePtr->nextPtr->prevPtr = pagePtr;
+    }
+    vtShared.freeRuns[slices] = pagePtr;
+    vtShared.freeRunMask |= (uint64_t) 1 << slices;
+    RunMap(segPtr, first, slices, pagePtr);
+}
+
+static void
+RunUnlink(
+    VtPage *pagePtr)
+{
+    unsigned slices = pagePtr->slices;
+
+    if (pagePtr->prevPtr != NULL) {
+	pagePtr->prevPtr->nextPtr = pagePtr->nextPtr;
+    } else {
+	vtShared.freeRuns[slices] = pagePtr->nextPtr;
+	if (pagePtr->nextPtr == NULL) {
+	    vtShared.freeRunMask &= ~((uint64_t) 1 << slices);
+	}
+    }
+    if (pagePtr->nextPtr != NULL) {
+	pagePtr->nextPtr->prevPtr = pagePtr->prevPtr;
+    }
+    pagePtr->nextPtr = pagePtr->prevPtr = NULL;
+    pagePtr->state = VT_PAGE_NONE;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtRunAlloc --
+ *
+ *	Take a run of `slices` slices: the shortest free run that is long
+ *	enough (found with one bit scan), split if longer, or a new segment.
+ *
+ * Results:
+ *	The page header of the run (state VT_PAGE_NONE, to be set up by the
+ *	caller), or NULL if the OS has no memory.
+ *
+ * Side effects:
+ *	May reserve a segment; commits the run's memory.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VtPage *
+VtRunAlloc(
+    unsigned slices)
+{
+    uint64_t candidates = vtShared.freeRunMask & (~(uint64_t) 0 << slices);
+    VtSegment *segPtr;
+    VtPage *pagePtr;
+    unsigned length, first;
+    uint64_t mask;
+
+    if (candidates == 0) {
+	segPtr = SegmentNew(VT_SEGMENT_SIZE, VT_SEGMENT_NORMAL);
+	if (segPtr == NULL) {
+	    return NULL;
+	}
+	vtShared.segments++;
+	RunInsert(segPtr, 1, VT_SLICES - 1);
+	candidates = vtShared.freeRunMask & (~(uint64_t) 0 << slices);
+    }
+    length = VT_CTZ64(candidates);
+    pagePtr = vtShared.freeRuns[length];
+    segPtr = VtSegmentOf(pagePtr);
+    first = pagePtr->index;
+    RunUnlink(pagePtr);
+    if (length > slices) {
+	RunInsert(segPtr, first + slices, length - slices);
+    }
+
+    mask = ((~(uint64_t) 0) >> (64 - slices)) << first;
+    if ((segPtr->committedMask & mask) != mask) {
+	if (!VtpCommit((uint8_t *) segPtr + first * VT_SLICE_SIZE,
+		slices * VT_SLICE_SIZE)) {
+	    RunInsert(segPtr, first, slices);
+	    return NULL;
+	}
+	segPtr->committedMask |= mask;
+    }
+    pagePtr->slices = (uint8_t) slices;
+    pagePtr->start = (uint8_t *) segPtr + first * VT_SLICE_SIZE;
+    RunMap(segPtr, first, slices, pagePtr);
+    segPtr->usedSlices += slices;
+    return pagePtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtRunFree --
+ *
+ *	Give a page's run back to its segment, merged with the free runs on
+ *	either side.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	The run becomes free; its neighbours' headers are retired.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtRunFree(
+    VtPage *pagePtr)
+{
+    VtSegment *segPtr = VtSegmentOf(pagePtr);
+    unsigned first = pagePtr->index;
+    unsigned slices = pagePtr->slices;
+    VtPage *nearPtr;
+
+    segPtr->usedSlices -= slices;
+    atomic_store_explicit(&pagePtr->ownerPtr, NULL, memory_order_relaxed);
+    pagePtr->state = VT_PAGE_NONE;
+    pagePtr->inFull = pagePtr->orphan = 0;
+    pagePtr->freePtr = NULL;
+
+    if (first > 1) {
+	nearPtr = segPtr->map[first - 1];
+	if (nearPtr->state == VT_PAGE_FREE) {
+	    RunUnlink(nearPtr);
+	    first = nearPtr->index;
+	    slices += nearPtr->slices;
+	}
+    }
+    if (first + slices < VT_SLICES) {
+	nearPtr = segPtr->map[first + slices];
+	if (nearPtr->state == VT_PAGE_FREE) {
+	    RunUnlink(nearPtr);
+	    slices += nearPtr->slices;
+	}
+    }
+    RunInsert(segPtr, first, slices);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtHugeAlloc --
+ *
+ *	A block above VT_LARGE_MAX: a segment of its own whose header slice
+ *	is followed by the block, so that the block is found like any other.
+ *
+ * Results:
+ *	The page header of the block, or NULL if the OS has no memory.
+ *
+ * Side effects:
+ *	Maps memory.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VtPage *
+VtHugeAlloc(
+    size_t size)
+{
+    size_t bytes = (size + VT_SLICE_SIZE - 1) & ~(VT_SLICE_SIZE - 1);
+    VtSegment *segPtr;
+    VtPage *pagePtr;
+
+    if (bytes < size || bytes > SIZE_MAX - 2 * VT_SEGMENT_SIZE) {
+	return NULL;
+    }
+    segPtr = SegmentNew(VT_SLICE_SIZE + bytes, VT_SEGMENT_HUGE);
+    if (segPtr == NULL) {
+	return NULL;
+    }
+    pagePtr = &segPtr->pages[1];
+    pagePtr->start = (uint8_t *) segPtr + VT_SLICE_SIZE;
+    if (!VtpCommit(pagePtr->start, bytes)) {
+	VtHugeFree(segPtr);
+	return NULL;
+    }
+    pagePtr->state = VT_PAGE_LARGE;
+    pagePtr->blockSize = (uint32_t) 0;
+    pagePtr->slices = 0;
+    RunMap(segPtr, 1, VT_SLICES - 1, pagePtr);
+    segPtr->usedSlices = VT_SLICES - 1;
+    return pagePtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtHugeFree --
+ *
+ *	Unmap a huge block's segment.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	The memory goes back to the OS.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtHugeFree(
+    VtSegment *segPtr)
+{
+    if (segPtr->prevPtr != NULL) {
+	segPtr->prevPtr->nextPtr = segPtr->nextPtr;
+    } else {
+	vtShared.segmentsPtr = segPtr->nextPtr;
+    }
+    if (segPtr->nextPtr != NULL) {
+	segPtr->nextPtr->prevPtr = segPtr->prevPtr;
+    }
+    vtShared.hugeBytes -= segPtr->size;
+    MapMark(segPtr, 0);
+    VtpRelease(segPtr, segPtr->size);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtUsableSize --
+ *
+ *	The bytes a caller may use in the block of a page.
+ *
+ * Results:
+ *	A size in bytes.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+size_t
+VtUsableSize(
+    const VtPage *pagePtr)
+{
+    if (pagePtr->state == VT_PAGE_SMALL) {
+	return pagePtr->blockSize;
+    }
+    if (VtSegmentOf(pagePtr)->kind == VT_SEGMENT_HUGE) {
+	return VtSegmentOf(pagePtr)->size - VT_SLICE_SIZE;
+    }
+    return (size_t) pagePtr->slices * VT_SLICE_SIZE;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtSegmentCommitted --
+ *
+ *	Bytes of a segment that hold memory from the OS.
+ *
+ * Results:
+ *	A size in bytes.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+size_t
+VtSegmentCommitted(
+    const VtSegment *segPtr)
+{
+    if (segPtr->kind == VT_SEGMENT_HUGE) {
+	return segPtr->size;
+    }
+    return VT_HEADER_BYTES + (size_t) VT_POPCOUNT64(segPtr->committedMask
+	    & ~(uint64_t) 1) * VT_SLICE_SIZE;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtSegmentIsValid --
+ *
+ *	Check a segment's invariants (shared lock held): the runs tile the
+ *	slices, every slice maps to its run's header, no two free runs are
+ *	adjacent (they would have been merged), free runs are on the list of
+ *	their length, and usedSlices counts the slices in pages.
+ *
+ * Results:
+ *	1 if the segment is consistent, 0 otherwise.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+VtSegmentIsValid(
+    const VtSegment *segPtr)
+{
+    unsigned i, j, used = 0;
+    int lastFree = 0;
+
+    if (segPtr->kind == VT_SEGMENT_HUGE) {
+	return segPtr->map[1] == &segPtr->pages[1]
+		&& segPtr->pages[1].state == VT_PAGE_LARGE;
+    }
+    if (segPtr->map[0] != NULL) {
+	return 0;
+    }
+    for (i = 1; i < VT_SLICES; i += segPtr->pages[i].slices) {
+	const VtPage *pagePtr = &segPtr->pages[i];
+	const VtPage *listPtr;
+
+	if (pagePtr->slices == 0 || i + pagePtr->slices > VT_SLICES
+		|| pagePtr->state == VT_PAGE_NONE) {
+	    return 0;
+	}
+	for (j = i; j < i + pagePtr->slices; j++) {
+	    if (segPtr->map[j] != pagePtr) {
+		return 0;
+	    }
+	}
+	if (pagePtr->state == VT_PAGE_FREE) {
+	    if (lastFree) {
+		return 0;
+	    }
+	    for (listPtr = vtShared.freeRuns[pagePtr->slices];
+		    listPtr != NULL && listPtr != pagePtr;
+		    listPtr = listPtr->nextPtr) {
+		/* Search the list of its length. */
+	    }
+	    if (listPtr == NULL) {
+		return 0;
+	    }
+	} else {
+	    used += pagePtr->slices;
+	}
+	lastFree = pagePtr->state == VT_PAGE_FREE;
+    }
+    return used == segPtr->usedSlices;
+}

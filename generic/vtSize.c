@@ -1,0 +1,165 @@
+/*
+ * vtSize.c --
+ *
+ *	Buckets: the size classes of small blocks and the page geometry of
+ *	each. The table that maps a request to its bucket is a constant built
+ *	by the preprocessor, so the fast path's lookup is one load and needs
+ *	no initialisation.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+
+/*
+ * The bucket of a request of `s` bytes, as a constant expression: 16-byte
+ * steps up to 128, then eight buckets per power of two (see VT_BUCKET_SIZE).
+ */
+
+#define VT_LOG2(t) \
+    ((t) >= 16384 ? 14 : (t) >= 8192 ? 13 : (t) >= 4096 ? 12		\
+     : (t) >= 2048 ? 11 : (t) >= 1024 ? 10 : (t) >= 512 ? 9		\
+     : (t) >= 256 ? 8 : 7)
+#define VT_BUCKET_OF_LARGER(t) \
+    (8 + (VT_LOG2(t) - 7) * 8 + (((t) >> (VT_LOG2(t) - 3)) & 7))
+#define VT_BUCKET_OF(s) \
+    ((s) <= 16 ? 0 : (s) <= 128 ? ((s) + 15) / 16 - 1			\
+     : VT_BUCKET_OF_LARGER((s) - 1))
+
+/*
+ * vtBucketOf[i] is the bucket of every request of (i-1)*16+1 .. i*16 bytes.
+ */
+
+#define VT_T1(i)	VT_BUCKET_OF((i) * 16),
+#define VT_T2(i)	VT_T1(i) VT_T1((i) + 1)
+#define VT_T4(i)	VT_T2(i) VT_T2((i) + 2)
+#define VT_T8(i)	VT_T4(i) VT_T4((i) + 4)
+#define VT_T16(i)	VT_T8(i) VT_T8((i) + 8)
+#define VT_T32(i)	VT_T16(i) VT_T16((i) + 16)
+#define VT_T64(i)	VT_T32(i) VT_T32((i) + 32)
+#define VT_T128(i)	VT_T64(i) VT_T64((i) + 64)
+#define VT_T256(i)	VT_T128(i) VT_T128((i) + 128)
+#define VT_T512(i)	VT_T256(i) VT_T256((i) + 256)
+#define VT_T1024(i)	VT_T512(i) VT_T512((i) + 512)
+#define VT_T2048(i)	VT_T1024(i) VT_T1024((i) + 1024)
+
+const uint8_t vtBucketOf[VT_SMALL_MAX / VT_ALIGN + 1] = {
+    VT_T2048(0) VT_BUCKET_OF(VT_SMALL_MAX)
+};
+
+VtBucketInfo vtBuckets[VT_NBUCKETS];
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtBucketOfSize --
+ *
+ *	The bucket of a small request, computed without the table (for slow
+ *	paths that may run before anything is set up, and to check the
+ *	table).
+ *
+ * Results:
+ *	A bucket index; VT_NBUCKETS if the request is not small.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+unsigned
+VtBucketOfSize(
+    size_t size)
+{
+    size_t t;
+    unsigned log2;
+
+    if (size > VT_SMALL_MAX) {
+	return VT_NBUCKETS;
+    }
+    if (size <= 128) {
+	return size <= 16 ? 0 : (unsigned) ((size + 15) / 16 - 1);
+    }
+    t = size - 1;
+    log2 = VT_LOG2_64((uint64_t) t);
+    return 8 + (log2 - 7) * 8 + (unsigned) ((t >> (log2 - 3)) & 7);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtBucketWaste --
+ *
+ *	The worst internal waste of a bucket: the share of a block that a
+ *	request one byte above the next smaller bucket leaves unused.
+ *
+ * Results:
+ *	A fraction between 0 and 1.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+double
+VtBucketWaste(
+    unsigned bucket)
+{
+    size_t size = VT_BUCKET_SIZE(bucket);
+    size_t smallest = bucket == 0 ? 1 : VT_BUCKET_SIZE(bucket - 1) + 1;
+
+    return (double) (size - smallest) / (double) size;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtBucketsInit --
+ *
+ *	Choose each bucket's page geometry: the fewest slices (at most
+ *	VT_MAX_PAGE_SLICES) whose blocks and their side array of requested
+ *	sizes leave no more than 1/64 of the page unused. Pages with at most
+ *	16 blocks keep that array in their header instead.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Fills vtBuckets.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtBucketsInit(void)
+{
+    unsigned bucket, slices;
+
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	VtBucketInfo *infoPtr = &vtBuckets[bucket];
+	size_t size = VT_BUCKET_SIZE(bucket);
+	size_t side = !VT_STATS ? 0 : size > 4096 ? 2 : 1;
+	double bestWaste = 2.0;
+
+	for (slices = 1; slices <= VT_MAX_PAGE_SLICES; slices++) {
+	    size_t bytes = slices * VT_SLICE_SIZE;
+	    size_t perBlock = bytes / size > 16 ? size + side : size;
+	    size_t blocks = bytes / perBlock;
+	    double waste = (double) (bytes - blocks * perBlock) / (double) bytes;
+
+	    if (waste < bestWaste) {
+		bestWaste = waste;
+		infoPtr->slices = (uint8_t) slices;
+		infoPtr->reserved = (uint32_t) blocks;
+	    }
+	    if (waste <= 1.0 / 64) {
+		break;
+	    }
+	}
+	infoPtr->blockSize = (uint32_t) size;
+	infoPtr->recip = (((uint64_t) 1 << 40) + size - 1) / size;
+	infoPtr->slackWide = size > 4096;
+    }
+}

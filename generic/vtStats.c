@@ -1,0 +1,135 @@
+/*
+ * vtStats.c --
+ *
+ *	Statistics on demand: the counters that every cache keeps without
+ *	locks are summed here, under the shared lock, together with a walk
+ *	of the segments for the page figures and the committed bytes.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+
+static void		AddCounters(VtCounters *sumPtr,
+			    VtCounters *countersPtr);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * AddCounters --
+ *
+ *	Add one set of counters to a sum.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Changes *sumPtr.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+AddCounters(
+    VtCounters *sumPtr,
+    VtCounters *countersPtr)
+{
+#define VT_ADD(name) VtBump(&sumPtr->name, VtLoad(&countersPtr->name));
+    VT_BUCKET_COUNTERS(VT_ADD)
+#undef VT_ADD
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtGetStats --
+ *
+ *	Fill *statsPtr with the process-wide figures.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Takes the shared lock for the time of the walk. Threads allocating
+ *	meanwhile are not stopped, so figures of a busy process are a
+ *	snapshot taken over a short interval.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtGetStats(
+    VtStats *statsPtr)
+{
+    uint64_t carved[VT_NBUCKETS + 1];
+    uint64_t largeBytes = 0;
+    VtSegment *segPtr;
+    VtCache *cachePtr;
+    unsigned i;
+
+    memset(statsPtr, 0, sizeof(VtStats));
+    memset(carved, 0, sizeof(carved));
+    VtInit();
+    VtpLockAcquire(&vtShared.lock);
+    statsPtr->threads = vtShared.threads;
+    statsPtr->segments = vtShared.segments;
+    for (i = 0; i <= VT_NBUCKETS; i++) {
+	AddCounters(&statsPtr->buckets[i].counters, &vtShared.retired[i]);
+	for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
+		cachePtr = cachePtr->nextPtr) {
+	    AddCounters(&statsPtr->buckets[i].counters,
+		    &cachePtr->counters[i]);
+	}
+    }
+    for (segPtr = vtShared.segmentsPtr; segPtr != NULL;
+	    segPtr = segPtr->nextPtr) {
+	statsPtr->committed += VtSegmentCommitted(segPtr);
+	statsPtr->reserved += segPtr->size;
+	if (segPtr->kind == VT_SEGMENT_HUGE) {
+	    statsPtr->pagesInuse++;
+	    largeBytes += VtUsableSize(&segPtr->pages[1]);
+	    continue;
+	}
+	for (i = 1; i < VT_SLICES; i += segPtr->map[i]->slices) {
+	    VtPage *pagePtr = segPtr->map[i];
+
+	    switch (pagePtr->state) {
+	    case VT_PAGE_SMALL:
+		statsPtr->pagesInuse++;
+		statsPtr->pagesOrphaned += pagePtr->orphan;
+		carved[pagePtr->bucket] += VtLoad(&pagePtr->capacity);
+		break;
+	    case VT_PAGE_LARGE:
+		statsPtr->pagesInuse++;
+		largeBytes += VtUsableSize(pagePtr);
+		break;
+	    case VT_PAGE_FREE:
+		statsPtr->freeSlices += pagePtr->slices;
+		break;
+	    }
+	}
+    }
+    VtpLockRelease(&vtShared.lock);
+
+    for (i = 0; i <= VT_NBUCKETS; i++) {
+	VtBucketStats *bucketPtr = &statsPtr->buckets[i];
+	VtCounters *countersPtr = &bucketPtr->counters;
+	uint64_t allocs = VtLoad(&countersPtr->allocs);
+	uint64_t frees = VtLoad(&countersPtr->frees);
+
+	bucketPtr->size = i < VT_NBUCKETS ? VT_BUCKET_SIZE(i) : 0;
+	bucketPtr->inuse = allocs - frees;
+	bucketPtr->free = carved[i] > bucketPtr->inuse
+		? carved[i] - bucketPtr->inuse : 0;
+	statsPtr->allocs += allocs;
+	statsPtr->frees += frees;
+	statsPtr->remoteFrees += VtLoad(&countersPtr->remoteFrees);
+	statsPtr->requested += VtLoad(&countersPtr->requested);
+	if (i < VT_NBUCKETS) {
+	    statsPtr->inuse += bucketPtr->inuse * bucketPtr->size;
+	}
+    }
+    statsPtr->inuse += largeBytes;
+    statsPtr->rss = VtpRss();
+}

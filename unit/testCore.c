@@ -1,0 +1,472 @@
+/*
+ * testCore.c --
+ *
+ *	Single-threaded unit tests of the vtalloc core, without Tcl: the
+ *	bucket table and its waste, alignment and contents of blocks of every
+ *	size, large and huge blocks, realloc in place and moving, statistics
+ *	that add up, pages going back to their segments, and the panics on
+ *	bad pointers.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtTest.h"
+
+static int globalVariable;
+
+/*
+ * The figures of `vtalloc stats` after everything since `before`.
+ */
+
+static VtStats before;
+
+static void
+Snapshot(void)
+{
+    VtGetStats(&before);
+}
+
+/*
+ * Run the segment invariant checker over every segment.
+ */
+
+static int
+AllSegmentsValid(void)
+{
+    VtSegment *segPtr;
+    int valid = 1;
+
+    VtpLockAcquire(&vtShared.lock);
+    for (segPtr = vtShared.segmentsPtr; segPtr != NULL;
+	    segPtr = segPtr->nextPtr) {
+	valid &= VtSegmentIsValid(segPtr);
+    }
+    VtpLockRelease(&vtShared.lock);
+    return valid;
+}
+
+static int64_t
+Delta(
+    uint64_t now,
+    uint64_t then)
+{
+    return (int64_t) (now - then);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestBuckets --
+ *
+ *	The table and the arithmetic agree for every small size; each size
+ *	gets the smallest bucket that holds it; report the worst internal
+ *	waste per bucket and bound it.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestBuckets(void)
+{
+    size_t size;
+    unsigned bucket;
+    double worst = 0.0;
+
+    for (size = 0; size <= VT_SMALL_MAX; size++) {
+	unsigned fromTable = vtBucketOf[(size + VT_ALIGN - 1) / VT_ALIGN];
+
+	if (fromTable != VtBucketOfSize(size)
+		|| VT_BUCKET_SIZE(fromTable) < size
+		|| (fromTable > 0 && VT_BUCKET_SIZE(fromTable - 1) >= size)) {
+	    CHECK(!"bucket of size");
+	    printf("    size %zu: table %u computed %u\n", size, fromTable,
+		    VtBucketOfSize(size));
+	    return;
+	}
+    }
+    CHECK(VtBucketOfSize(VT_SMALL_MAX + 1) == VT_NBUCKETS);
+    printf("    bucket size worst-waste page-slices blocks\n");
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	double waste = VtBucketWaste(bucket);
+
+	CHECK(VT_BUCKET_SIZE(bucket) % VT_ALIGN == 0);
+	CHECK(vtBuckets[bucket].reserved >= 2);
+	CHECK(vtBuckets[bucket].slices <= VT_MAX_PAGE_SLICES);
+	if (bucket >= 8) {
+	    CHECK(waste < 0.112);
+	    if (waste > worst) {
+		worst = waste;
+	    }
+	} else {
+	    CHECK(VT_BUCKET_SIZE(bucket) - (bucket == 0 ? 1
+		    : VT_BUCKET_SIZE(bucket - 1) + 1) == VT_ALIGN - 1);
+	}
+	if (bucket % 8 == 0 || bucket == VT_NBUCKETS - 1) {
+	    printf("    %2u %6zu %5.1f%% %u %u\n", bucket,
+		    (size_t) VT_BUCKET_SIZE(bucket), waste * 100,
+		    vtBuckets[bucket].slices, vtBuckets[bucket].reserved);
+	}
+    }
+    printf("    worst internal waste above 128 bytes: %.1f%% "
+	    "(Zippy: up to 50%%)\n", worst * 100);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestSmallBlocks --
+ *
+ *	Every size up to the largest bucket: aligned, usable, distinct,
+ *	contents kept while other blocks come and go.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestSmallBlocks(void)
+{
+    enum { COUNT = 4000 };
+    static void *blocks[COUNT];
+    static size_t sizes[COUNT];
+    uint64_t seed = 42;
+    int i;
+
+    Snapshot();
+    for (i = 0; i < COUNT; i++) {
+	sizes[i] = i < 2100 ? (size_t) i : TestRandom(&seed) % VT_SMALL_MAX;
+	blocks[i] = VtMalloc(sizes[i]);
+	CHECK(blocks[i] != NULL);
+	CHECK(((uintptr_t) blocks[i] & (VT_ALIGN - 1)) == 0);
+	CHECK(Vt_UsableSize(blocks[i]) >= sizes[i]);
+	TestFill(blocks[i], sizes[i], (uint64_t) i);
+    }
+    for (i = 0; i < COUNT; i += 2) {
+	VtFree(blocks[i]);
+	blocks[i] = VtMalloc(sizes[i]);
+	TestFill(blocks[i], sizes[i], (uint64_t) i);
+    }
+    for (i = 0; i < COUNT; i++) {
+	CHECK(TestVerify(blocks[i], sizes[i], (uint64_t) i));
+	if (i > 0) {
+	    CHECK(blocks[i] != blocks[i - 1]);
+	}
+    }
+    for (i = 0; i < COUNT; i++) {
+	VtFree(blocks[i]);
+    }
+    VtFree(NULL);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestLargeBlocks --
+ *
+ *	Blocks above the largest bucket: page runs and huge blocks, written
+ *	end to end, sized and freed; run memory is reused.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestLargeBlocks(void)
+{
+    static const size_t sizes[] = {
+	VT_SMALL_MAX + 1, 65536, 100000, 1 << 20, VT_LARGE_MAX,
+	VT_LARGE_MAX + 1, 3 << 20, 64 << 20
+    };
+    void *blocks[sizeof(sizes) / sizeof(sizes[0])];
+    size_t i, n = sizeof(sizes) / sizeof(sizes[0]);
+    VtStats stats;
+    void *again;
+
+    Snapshot();
+    for (i = 0; i < n; i++) {
+	blocks[i] = VtMalloc(sizes[i]);
+	CHECK(blocks[i] != NULL);
+	CHECK(((uintptr_t) blocks[i] & (VT_ALIGN - 1)) == 0);
+	CHECK(Vt_UsableSize(blocks[i]) >= sizes[i]);
+	TestFill(blocks[i], sizes[i], i);
+    }
+    VtGetStats(&stats);
+    CHECK(Delta(stats.buckets[VT_NBUCKETS].counters.allocs,
+	    before.buckets[VT_NBUCKETS].counters.allocs) == (int64_t) n);
+    CHECK(stats.committed >= before.committed + (64 << 20));
+    for (i = 0; i < n; i++) {
+	CHECK(TestVerify(blocks[i], sizes[i], i));
+	VtFree(blocks[i]);
+    }
+    VtGetStats(&stats);
+    CHECK(stats.requested == before.requested);
+    CHECK(stats.inuse == before.inuse);
+    CHECK(stats.committed < before.committed + (64 << 20));
+
+    /*
+     * Freed runs merge with their free neighbours (no two free runs are
+     * ever adjacent), and are reused without a new segment.
+     */
+
+    blocks[0] = VtMalloc(100000);
+    blocks[1] = VtMalloc(100000);
+    VtFree(blocks[0]);
+    VtFree(blocks[1]);
+    for (i = 0; i < 2; i++) {
+	VtPage *runPtr = VtSegmentOf(blocks[i])->map[((uintptr_t) blocks[i]
+		>> VT_SLICE_SHIFT) & (VT_SLICES - 1)];
+
+	CHECK(runPtr->state == VT_PAGE_FREE && runPtr->slices >= 2);
+    }
+    CHECK(AllSegmentsValid());
+    VtGetStats(&stats);
+    again = VtMalloc(200000);
+    VtFree(again);
+    CHECK(stats.segments == before.segments);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestRealloc --
+ *
+ *	In place within a bucket, moving across buckets with the contents
+ *	kept, large blocks, NULL.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestRealloc(void)
+{
+    char *ptr, *moved;
+    VtStats stats;
+
+    Snapshot();
+    ptr = VtRealloc(NULL, 20);
+    CHECK(ptr != NULL);
+    TestFill(ptr, 20, 7);
+    CHECK(VtRealloc(ptr, 32) == ptr);
+    CHECK(VtRealloc(ptr, 17) == ptr);
+    VtGetStats(&stats);
+    CHECK(Delta(stats.requested, before.requested) == 17);
+    moved = VtRealloc(ptr, 1000);
+    CHECK(moved != ptr);
+    CHECK(TestVerify(moved, 17, 7));
+    TestFill(moved, 1000, 9);
+    ptr = VtRealloc(moved, 40);
+    CHECK(ptr != moved);
+    CHECK(TestVerify(ptr, 40, 9));
+    moved = VtRealloc(ptr, 200000);
+    CHECK(TestVerify(moved, 40, 9));
+    CHECK(VtRealloc(moved, 190000) == moved);
+    ptr = VtRealloc(moved, 5 << 20);
+    CHECK(TestVerify(ptr, 40, 9));
+    CHECK(VtRealloc(ptr, 4 << 20) == ptr);
+    VtGetStats(&stats);
+    CHECK(Delta(stats.requested, before.requested) == 4 << 20);
+    VtFree(ptr);
+    VtGetStats(&stats);
+    CHECK(stats.requested == before.requested);
+    CHECK(stats.allocs - stats.frees == before.allocs - before.frees);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestStats --
+ *
+ *	requested and inuse are exact; per-bucket counts add up to the
+ *	totals; everything returns to the start after the frees.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestStats(void)
+{
+    enum { COUNT = 1000 };
+    static void *blocks[COUNT];
+    uint64_t requested = 0, inuse = 0, sumInuse = 0;
+    VtStats stats;
+    unsigned bucket;
+    int i;
+
+    Snapshot();
+    for (i = 0; i < COUNT; i++) {
+	size_t size = (size_t) (i * 37) % 3000;
+
+	blocks[i] = VtMalloc(size);
+	requested += size;
+	inuse += VT_BUCKET_SIZE(VtBucketOfSize(size));
+    }
+    VtGetStats(&stats);
+    CHECK(Delta(stats.requested, before.requested) == (int64_t) requested);
+    CHECK(Delta(stats.inuse, before.inuse) == (int64_t) inuse);
+    CHECK(Delta(stats.allocs, before.allocs) == COUNT);
+    CHECK(stats.threads == 1);
+    CHECK(stats.rss > 0);
+    CHECK(stats.committed >= stats.inuse);
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	sumInuse += stats.buckets[bucket].inuse * stats.buckets[bucket].size;
+    }
+    CHECK(sumInuse == stats.inuse);
+    for (i = 0; i < COUNT; i++) {
+	VtFree(blocks[i]);
+    }
+    VtGetStats(&stats);
+    CHECK(stats.requested == before.requested);
+    CHECK(stats.inuse == before.inuse);
+    CHECK(Delta(stats.frees, before.frees) == COUNT);
+    CHECK(stats.remoteFrees == before.remoteFrees);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestPagesCoalesce --
+ *
+ *	Fill several pages of 48-byte blocks, free them: the pages go back
+ *	to their segment as free runs, which then serve 4 KiB blocks without
+ *	a new segment.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestPagesCoalesce(void)
+{
+    enum { COUNT = 40000 };
+    static void *blocks[COUNT];
+    VtStats full, after, shifted;
+    int i;
+
+    for (i = 0; i < COUNT; i++) {
+	blocks[i] = VtMalloc(48);
+    }
+    VtGetStats(&full);
+    for (i = 0; i < COUNT; i++) {
+	VtFree(blocks[i]);
+    }
+    VtGetStats(&after);
+    CHECK(after.pagesInuse + 20 < full.pagesInuse);
+    CHECK(after.freeSlices >= full.freeSlices + 20);
+    for (i = 0; i < 400; i++) {
+	blocks[i] = VtMalloc(4096);
+    }
+    VtGetStats(&shifted);
+    CHECK(shifted.segments == after.segments);
+    for (i = 0; i < 400; i++) {
+	VtFree(blocks[i]);
+    }
+    CHECK(AllSegmentsValid());
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestBadPointers --
+ *
+ *	Everything that Zippy's block magic catches, caught without one: a
+ *	stack address, a global, another allocator's block, an interior
+ *	pointer, a double free (small, large, huge), a realloc of a freed
+ *	block, vtalloc's own header. Each panics naming the pointer; the
+ *	allocator keeps working afterwards.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestBadPointers(void)
+{
+    int local;
+    char name[64];
+    void *foreign = malloc(64);
+    char *small = VtMalloc(100), *large = VtMalloc(200000);
+    char *huge = VtMalloc(8 << 20), *next;
+
+    snprintf(name, sizeof(name), "%p", (void *) &local);
+    EXPECT_PANIC(VtFree(&local), name);
+    EXPECT_PANIC(VtFree(&local), "not vtalloc's memory");
+    EXPECT_PANIC(VtFree(&globalVariable), "not vtalloc's memory");
+    EXPECT_PANIC(VtFree(foreign), "not vtalloc's memory");
+    EXPECT_PANIC(VtFree(small + 16), "not the start of a block");
+    EXPECT_PANIC(VtFree(small + 1), "not the start of a block");
+    EXPECT_PANIC(VtFree(large + 4096), "not the start of a block");
+    EXPECT_PANIC(VtFree(huge + 16), "not the start of a block");
+    EXPECT_PANIC(VtFree(VtSegmentOf(small)), "own headers");
+    EXPECT_PANIC(VtRealloc(small + 32, 10), "passed to realloc");
+    EXPECT_PANIC(Vt_UsableSize(&local), "passed to usable size");
+
+    VtFree(small);
+    snprintf(name, sizeof(name), "%p", (void *) small);
+    EXPECT_PANIC(VtFree(small), "double free");
+    EXPECT_PANIC(VtFree(small), name);
+    EXPECT_PANIC(VtRealloc(small, 10), "double free");
+    VtFree(large);
+    EXPECT_PANIC(VtFree(large), "free page");
+    VtFree(huge);
+    EXPECT_PANIC(VtFree(huge), "not vtalloc's memory");
+
+    next = VtMalloc(100);
+    CHECK(next == small);
+    TestFill(next, 100, 3);
+    CHECK(TestVerify(next, 100, 3));
+    VtFree(next);
+    free(foreign);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestApi --
+ *
+ *	The public C API: Tcl_Alloc semantics, NULL from the Attempt forms,
+ *	a panic naming the size from the others.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestApi(void)
+{
+    char *ptr = Vt_Alloc(0), *other = Vt_Alloc(0);
+
+    CHECK(ptr != NULL && other != NULL && ptr != other);
+    Vt_Free(ptr);
+    Vt_Free(other);
+    Vt_Free(NULL);
+    ptr = Vt_Realloc(NULL, 10);
+    memcpy(ptr, "vtalloc!!", 10);
+    ptr = Vt_Realloc(ptr, 100000);
+    CHECK(memcmp(ptr, "vtalloc!!", 10) == 0);
+    CHECK(Vt_AttemptRealloc(ptr, 100) != NULL);
+    ptr = Vt_AttemptAlloc(16);
+    CHECK(ptr != NULL);
+    Vt_Free(ptr);
+    CHECK(Vt_AttemptMalloc(SIZE_MAX - 4096) == NULL);
+    CHECK(Vt_AttemptMalloc((size_t) 1 << 62) == NULL);
+    ptr = Vt_Malloc(10);
+    CHECK(Vt_AttemptReallocSize(ptr, (size_t) 1 << 62) == NULL);
+    EXPECT_PANIC(Vt_ReallocSize(ptr, (size_t) 1 << 62),
+	    "unable to realloc 4611686018427387904 bytes");
+    Vt_Free(ptr);
+    EXPECT_PANIC(Vt_Malloc((size_t) 1 << 62),
+	    "unable to alloc 4611686018427387904 bytes");
+    Vt_Trim();
+}
+
+int
+main(void)
+{
+    VtSetPanicProc(TestPanic);
+    VtInit();
+    RunTest("buckets", TestBuckets);
+    RunTest("small blocks", TestSmallBlocks);
+    RunTest("large blocks", TestLargeBlocks);
+    RunTest("realloc", TestRealloc);
+    RunTest("stats", TestStats);
+    RunTest("pages coalesce", TestPagesCoalesce);
+    RunTest("bad pointers", TestBadPointers);
+    RunTest("api", TestApi);
+    return TestSummary("testCore");
+}

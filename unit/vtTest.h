@@ -1,0 +1,152 @@
+/*
+ * vtTest.h --
+ *
+ *	A small harness for the core's unit test programs: named tests,
+ *	checks that record the failing line, a way to expect a panic (the
+ *	panic hook jumps back into the test), and the closing line
+ *	"unit NAME: P passed, F failed".
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#ifndef _VTTEST
+#define _VTTEST
+
+#include "vtInt.h"
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int testsPassed, testsFailed, currentFailed;
+static jmp_buf panicJump;
+static int panicArmed;
+static char panicMessage[512];
+
+/*
+ * CHECK(cond): record a failure of the current test if cond is false.
+ */
+
+#define CHECK(cond)							\
+    do {								\
+	if (!(cond)) {							\
+	    printf("    FAILED at %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
+	    currentFailed = 1;						\
+	}								\
+    } while (0)
+
+/*
+ * EXPECT_PANIC(statement, text): the statement must panic with a message
+ * containing text (and naming the pointer where one is given).
+ */
+
+#define EXPECT_PANIC(statement, text)					\
+    do {								\
+	panicMessage[0] = '\0';						\
+	panicArmed = 1;							\
+	if (setjmp(panicJump) == 0) {					\
+	    statement;							\
+	    panicArmed = 0;						\
+	    printf("    FAILED at %s:%d: no panic from %s\n",		\
+		    __FILE__, __LINE__, #statement);			\
+	    currentFailed = 1;						\
+	} else if (strstr(panicMessage, (text)) == NULL) {		\
+	    printf("    FAILED at %s:%d: panic \"%s\" lacks \"%s\"\n",	\
+		    __FILE__, __LINE__, panicMessage, (text));		\
+	    currentFailed = 1;						\
+	}								\
+    } while (0)
+
+static void
+TestPanic(
+    const char *message)
+{
+    snprintf(panicMessage, sizeof(panicMessage), "%s", message);
+    if (panicArmed) {
+	panicArmed = 0;
+	longjmp(panicJump, 1);
+    }
+    printf("    unexpected panic: %s\n", message);
+    fflush(stdout);
+}
+
+static void
+RunTest(
+    const char *name,
+    void (*proc)(void))
+{
+    currentFailed = 0;
+    proc();
+    if (currentFailed) {
+	testsFailed++;
+	printf("  %s: FAILED\n", name);
+    } else {
+	testsPassed++;
+	printf("  %s: ok\n", name);
+    }
+    fflush(stdout);
+}
+
+static int
+TestSummary(
+    const char *program)
+{
+    printf("unit %s: %d passed, %d failed\n", program, testsPassed,
+	    testsFailed);
+    fflush(stdout);
+    return testsFailed > 0;
+}
+
+/*
+ * A fast deterministic random generator (xorshift64*).
+ */
+
+static inline uint64_t
+TestRandom(
+    uint64_t *statePtr)
+{
+    uint64_t x = *statePtr;
+
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *statePtr = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+/*
+ * Fill a block with a pattern derived from a tag, and check it.
+ */
+
+static inline void
+TestFill(
+    void *ptr,
+    size_t size,
+    uint64_t tag)
+{
+    uint8_t *p = ptr;
+    size_t i;
+
+    for (i = 0; i < size; i++) {
+	p[i] = (uint8_t) (tag + i * 31);
+    }
+}
+
+static inline int
+TestVerify(
+    const void *ptr,
+    size_t size,
+    uint64_t tag)
+{
+    const uint8_t *p = ptr;
+    size_t i;
+
+    for (i = 0; i < size; i++) {
+	if (p[i] != (uint8_t) (tag + i * 31)) {
+	    return 0;
+	}
+    }
+    return 1;
+}
+
+#endif /* _VTTEST */

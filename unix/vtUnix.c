@@ -1,0 +1,335 @@
+/*
+ * vtUnix.c --
+ *
+ *	The platform layer for Unix (Linux, the BSDs, macOS): aligned
+ *	reservations with mmap, release with madvise and munmap, the shared
+ *	lock, the thread-exit callback through a pthread key, the process
+ *	RSS, time and randomness. See the list in vtInt.h.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MAP_ANONYMOUS
+#   define MAP_ANONYMOUS MAP_ANON
+#endif
+
+static pthread_key_t exitKey;
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpReserve --
+ *
+ *	Map `size` bytes aligned on `align` (a power of two): map a little
+ *	more and unmap the unaligned ends.
+ *
+ * Results:
+ *	The address, or NULL.
+ *
+ * Side effects:
+ *	Maps memory; it is committed as it is touched.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void *
+VtpReserve(
+    size_t size,
+    size_t align)
+{
+    size_t pageSize = (size_t) sysconf(_SC_PAGESIZE);
+    uint8_t *ptr, *alignedPtr;
+    size_t extra;
+
+    size = (size + pageSize - 1) & ~(pageSize - 1);
+    if (align <= pageSize) {
+	ptr = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return ptr == MAP_FAILED ? NULL : ptr;
+    }
+    if (size > SIZE_MAX - align) {
+	return NULL;
+    }
+    ptr = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (ptr == MAP_FAILED) {
+	return NULL;
+    }
+    alignedPtr = (uint8_t *) (((uintptr_t) ptr + align - 1)
+	    & ~(uintptr_t) (align - 1));
+    extra = (size_t) (alignedPtr - ptr);
+    if (extra > 0) {
+	munmap(ptr, extra);
+    }
+    if (align - extra > 0) {
+	munmap(alignedPtr + size, align - extra);
+    }
+    return alignedPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpCommit, VtpDecommit, VtpRelease --
+ *
+ *	Commit (nothing to do: Unix commits on touch), give a range's pages
+ *	back while keeping the addresses, or unmap.
+ *
+ * Results:
+ *	VtpCommit: 1.
+ *
+ * Side effects:
+ *	The OS reclaims the memory.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+VtpCommit(
+    void *ptr,
+    size_t size)
+{
+    (void) ptr;
+    (void) size;
+    return 1;
+}
+
+void
+VtpDecommit(
+    void *ptr,
+    size_t size)
+{
+    madvise(ptr, size, MADV_DONTNEED);
+}
+
+void
+VtpRelease(
+    void *ptr,
+    size_t size)
+{
+    size_t pageSize = (size_t) sysconf(_SC_PAGESIZE);
+
+    munmap(ptr, (size + pageSize - 1) & ~(pageSize - 1));
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpLockAcquire, VtpLockRelease --
+ *
+ *	The shared cache's lock.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	May block.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtpLockAcquire(
+    VtpLock *lockPtr)
+{
+    pthread_mutex_lock(lockPtr);
+}
+
+void
+VtpLockRelease(
+    VtpLock *lockPtr)
+{
+    pthread_mutex_unlock(lockPtr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpThreadExitInit, VtpThreadExitArm --
+ *
+ *	Register the procedure to call when a thread exits, and arm it for
+ *	the calling thread with its data.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Creates a pthread key whose destructor is `proc`.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtpThreadExitInit(
+    void (*proc)(void *))
+{
+    if (pthread_key_create(&exitKey, proc) != 0) {
+	VtPanic("vtalloc: cannot create the thread-exit key");
+    }
+}
+
+void
+VtpThreadExitArm(
+    void *data)
+{
+    pthread_setspecific(exitKey, data);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpThreadId --
+ *
+ *	An id of the calling thread.
+ *
+ * Results:
+ *	The pthread id as an integer.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+uintptr_t
+VtpThreadId(void)
+{
+    return (uintptr_t) pthread_self();
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpRss --
+ *
+ *	The resident memory of the process, from /proc/self/statm. Plain
+ *	system calls into a stack buffer: no allocation.
+ *
+ * Results:
+ *	Bytes, or 0 where /proc is not available.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+uint64_t
+VtpRss(void)
+{
+    char buffer[128];
+    uint64_t pages = 0;
+    ssize_t n;
+    char *p;
+    int fd = open("/proc/self/statm", O_RDONLY);
+
+    if (fd < 0) {
+	return 0;
+    }
+    n = read(fd, buffer, sizeof(buffer) - 1);
+    close(fd);
+    if (n <= 0) {
+	return 0;
+    }
+    buffer[n] = '\0';
+    for (p = buffer; *p != ' ' && *p != '\0'; p++) {
+	/* Skip the total size. */
+    }
+    for (p++; *p >= '0' && *p <= '9'; p++) {
+	pages = pages * 10 + (uint64_t) (*p - '0');
+    }
+    return pages * (uint64_t) sysconf(_SC_PAGESIZE);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpNow, VtpRandom --
+ *
+ *	Monotonic time in nanoseconds; a value that differs between runs
+ *	(for the free cookie's secret).
+ *
+ * Results:
+ *	See above.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+uint64_t
+VtpNow(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+uintptr_t
+VtpRandom(void)
+{
+    uintptr_t value = 0;
+    int fd = open("/dev/urandom", O_RDONLY);
+
+    if (fd >= 0) {
+	if (read(fd, &value, sizeof(value)) != (ssize_t) sizeof(value)) {
+	    value = 0;
+	}
+	close(fd);
+    }
+    value ^= (uintptr_t) VtpNow() * (uintptr_t) 0x9E3779B97F4A7C15ull;
+    value ^= (uintptr_t) &value;
+    return value;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpWrite, VtpAbort --
+ *
+ *	Write a message to standard error; end the process.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	See above.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtpWrite(
+    const char *message)
+{
+    size_t length = strlen(message);
+
+    while (length > 0) {
+	ssize_t n = write(2, message, length);
+
+	if (n <= 0 && errno != EINTR) {
+	    return;
+	}
+	if (n > 0) {
+	    message += n;
+	    length -= (size_t) n;
+	}
+    }
+}
+
+void
+VtpAbort(void)
+{
+    abort();
+}

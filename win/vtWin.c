@@ -1,0 +1,267 @@
+/*
+ * vtWin.c --
+ *
+ *	The platform layer for Windows: reservations with VirtualAlloc
+ *	(reserve, then commit per range), decommit and release, an SRW lock,
+ *	the thread-exit callback through a fiber-local-storage destructor,
+ *	the working set as RSS, time and randomness. See the list in
+ *	vtInt.h.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+#include <psapi.h>
+#include <stdlib.h>
+
+static DWORD exitIndex = FLS_OUT_OF_INDEXES;
+static void (*exitProc)(void *);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpReserve --
+ *
+ *	Reserve `size` bytes of address space aligned on `align`: reserve
+ *	more, find the aligned address inside, free the reservation and
+ *	reserve exactly there (retried, another thread may take it first).
+ *
+ * Results:
+ *	The address (reserved, not committed), or NULL.
+ *
+ * Side effects:
+ *	Reserves address space.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void *
+VtpReserve(
+    size_t size,
+    size_t align)
+{
+    int tries;
+
+    for (tries = 0; tries < 16; tries++) {
+	uint8_t *ptr = VirtualAlloc(NULL, size + align, MEM_RESERVE,
+		PAGE_NOACCESS);
+	uint8_t *alignedPtr;
+
+	if (ptr == NULL) {
+	    return NULL;
+	}
+	alignedPtr = (uint8_t *) (((uintptr_t) ptr + align - 1)
+		& ~(uintptr_t) (align - 1));
+	VirtualFree(ptr, 0, MEM_RELEASE);
+	ptr = VirtualAlloc(alignedPtr, size, MEM_RESERVE, PAGE_NOACCESS);
+	if (ptr != NULL) {
+	    return ptr;
+	}
+    }
+    return NULL;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpCommit, VtpDecommit, VtpRelease --
+ *
+ *	Commit a reserved range, decommit it keeping the addresses, or free
+ *	the whole reservation.
+ *
+ * Results:
+ *	VtpCommit: 1 on success, 0 if the commit charge is exhausted.
+ *
+ * Side effects:
+ *	Changes the process's committed memory.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+VtpCommit(
+    void *ptr,
+    size_t size)
+{
+    return VirtualAlloc(ptr, size, MEM_COMMIT, PAGE_READWRITE) != NULL;
+}
+
+void
+VtpDecommit(
+    void *ptr,
+    size_t size)
+{
+    VirtualFree(ptr, size, MEM_DECOMMIT);
+}
+
+void
+VtpRelease(
+    void *ptr,
+    size_t size)
+{
+    (void) size;
+    VirtualFree(ptr, 0, MEM_RELEASE);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpLockAcquire, VtpLockRelease --
+ *
+ *	The shared cache's lock.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	May block.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtpLockAcquire(
+    VtpLock *lockPtr)
+{
+    AcquireSRWLockExclusive(lockPtr);
+}
+
+void
+VtpLockRelease(
+    VtpLock *lockPtr)
+{
+    ReleaseSRWLockExclusive(lockPtr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpThreadExitInit, VtpThreadExitArm --
+ *
+ *	Call `proc(data)` when a thread that armed it exits: the callback of
+ *	a fiber-local-storage slot runs at thread exit.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Allocates an FLS slot.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void WINAPI
+FlsExit(
+    void *data)
+{
+    if (data != NULL && exitProc != NULL) {
+	exitProc(data);
+    }
+}
+
+void
+VtpThreadExitInit(
+    void (*proc)(void *))
+{
+    exitProc = proc;
+    exitIndex = FlsAlloc(FlsExit);
+    if (exitIndex == FLS_OUT_OF_INDEXES) {
+	VtPanic("vtalloc: cannot allocate the thread-exit slot");
+    }
+}
+
+void
+VtpThreadExitArm(
+    void *data)
+{
+    FlsSetValue(exitIndex, data);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpThreadId, VtpRss, VtpNow, VtpRandom --
+ *
+ *	Thread id; working-set size; monotonic nanoseconds; a value that
+ *	differs between runs.
+ *
+ * Results:
+ *	See above.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+uintptr_t
+VtpThreadId(void)
+{
+    return (uintptr_t) GetCurrentThreadId();
+}
+
+uint64_t
+VtpRss(void)
+{
+    PROCESS_MEMORY_COUNTERS counters;
+
+    if (!GetProcessMemoryInfo(GetCurrentProcess(), &counters,
+	    sizeof(counters))) {
+	return 0;
+    }
+    return (uint64_t) counters.WorkingSetSize;
+}
+
+uint64_t
+VtpNow(void)
+{
+    LARGE_INTEGER count, frequency;
+
+    QueryPerformanceCounter(&count);
+    QueryPerformanceFrequency(&frequency);
+    return (uint64_t) ((double) count.QuadPart * 1e9
+	    / (double) frequency.QuadPart);
+}
+
+uintptr_t
+VtpRandom(void)
+{
+    uintptr_t value = (uintptr_t) VtpNow() * (uintptr_t) 0x9E3779B97F4A7C15ull;
+
+    value ^= (uintptr_t) GetCurrentProcessId() << 17;
+    value ^= (uintptr_t) &value;
+    return value;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpWrite, VtpAbort --
+ *
+ *	Write a message to standard error; end the process.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	See above.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtpWrite(
+    const char *message)
+{
+    DWORD written;
+
+    WriteFile(GetStdHandle(STD_ERROR_HANDLE), message,
+	    (DWORD) strlen(message), &written, NULL);
+}
+
+void
+VtpAbort(void)
+{
+    abort();
+}
