@@ -223,7 +223,7 @@ VtCacheDissolve(
 	}
     }
     for (i = 0; i <= VT_NBUCKETS; i++) {
-#define VT_RETIRE(name) \
+#define VT_RETIRE(name, key) \
 	VtBump(&vtShared.retired[i].name, VtLoad(&cachePtr->counters[i].name));\
 	VtStore(&cachePtr->counters[i].name, 0);
 	VT_BUCKET_COUNTERS(VT_RETIRE)

@@ -145,13 +145,13 @@ VT_INLINE unsigned VT_LOG2_64(unsigned __int64 x) {
  */
 
 #define VT_BUCKET_COUNTERS(X) \
-    X(allocs)		/* blocks handed out */			\
-    X(frees)		/* blocks given back by this thread */	\
-    X(remoteFrees)	/* ... of them owned by another cache */\
-    X(requested)	/* bytes asked for, minus those freed */
+    X(allocs, "allocs")		/* blocks handed out */		\
+    X(frees, "frees")		/* blocks freed by this thread */	\
+    X(remoteFrees, "remotefrees")	/* ... owned by another cache */	\
+    X(requested, "requested")	/* bytes asked for, minus freed */
 
 typedef struct VtCounters {
-#define VT_DECLARE_COUNTER(name) _Atomic uint64_t name;
+#define VT_DECLARE_COUNTER(name, key) _Atomic uint64_t name;
     VT_BUCKET_COUNTERS(VT_DECLARE_COUNTER)
 #undef VT_DECLARE_COUNTER
 } VtCounters;
@@ -335,18 +335,29 @@ typedef struct VtBucketStats {
     VtCounters counters;		/* Summed over all caches. */
 } VtBucketStats;
 
+/*
+ * The process-wide figures, with their names in `vtalloc stats`.
+ */
+
+#define VT_TOTALS(X) \
+    X(threads, "threads")	/* caches in use */			\
+    X(requested, "requested")	/* bytes asked for by live blocks */	\
+    X(inuse, "inuse")		/* bytes of live blocks */		\
+    X(committed, "committed")	/* bytes held from the OS */		\
+    X(reserved, "reserved")	/* address space reserved */		\
+    X(rss, "rss")		/* process resident bytes */		\
+    X(allocs, "allocs")		/* allocations so far */		\
+    X(frees, "frees")		/* frees so far */			\
+    X(remoteFrees, "remotefrees") /* ... by a thread not the owner */	\
+    X(segments, "segments")	/* normal segments */			\
+    X(pagesInuse, "pagesinuse")	/* pages holding blocks */		\
+    X(pagesOrphaned, "pagesorphaned") /* ... of exited threads */	\
+    X(freeSlices, "freeslices")	/* 64 KiB slices in free runs */
+
 typedef struct VtStats {
-    size_t threads;			/* Caches in use. */
-    uint64_t requested;			/* Bytes asked for by live blocks. */
-    uint64_t inuse;			/* Bytes of live blocks. */
-    uint64_t committed;			/* Bytes held from the OS. */
-    uint64_t reserved;			/* Address space reserved. */
-    uint64_t rss;			/* Process resident bytes. */
-    uint64_t allocs, frees, remoteFrees;
-    size_t segments;			/* Normal segments. */
-    size_t pagesInuse;			/* Pages holding blocks. */
-    size_t pagesOrphaned;		/* ... of exited threads. */
-    size_t freeSlices;			/* Slices in free runs. */
+#define VT_DECLARE_TOTAL(name, key) uint64_t name;
+    VT_TOTALS(VT_DECLARE_TOTAL)
+#undef VT_DECLARE_TOTAL
     VtBucketStats buckets[VT_NBUCKETS + 1];
 } VtStats;
 

@@ -35,7 +35,7 @@ AddCounters(
     VtCounters *sumPtr,
     VtCounters *countersPtr)
 {
-#define VT_ADD(name) VtBump(&sumPtr->name, VtLoad(&countersPtr->name));
+#define VT_ADD(name, key) VtBump(&sumPtr->name, VtLoad(&countersPtr->name));
     VT_BUCKET_COUNTERS(VT_ADD)
 #undef VT_ADD
 }

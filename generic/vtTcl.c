@@ -1,0 +1,456 @@
+/*
+ * vtTcl.c --
+ *
+ *	The Tcl package front end: Vtalloc_Init and the `vtalloc` command
+ *	(stats, version, trim, and the block primitives that let tcltest
+ *	scripts drive allocation patterns across threads). Panics of the
+ *	core go to Tcl_Panic here.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include <tcl.h>
+#include "vtInt.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifndef PACKAGE_VERSION
+#   define PACKAGE_VERSION VTALLOC_VERSION
+#endif
+
+/*
+ * Blocks handed to scripts: handle -> size, shared by all threads, so a
+ * block allocated in one thread may be freed in another. A handle not in
+ * the table is an error, never a pointer followed.
+ */
+
+static Tcl_HashTable blockTable;
+static int blockTableReady = 0;
+TCL_DECLARE_MUTEX(blockMutex)
+
+#define HANDLE_PREFIX "vtblock"
+
+static int	BlockCmd(Tcl_Interp *interp, int objc,
+		    Tcl_Obj *const objv[]);
+static int	GetBlock(Tcl_Interp *interp, Tcl_Obj *objPtr, int remove,
+		    void **ptrPtr, size_t *sizePtr);
+static Tcl_Obj *NewHandle(void *ptr, size_t size);
+static void	PanicToTcl(const char *message);
+static int	StatsCmd(Tcl_Interp *interp, int objc,
+		    Tcl_Obj *const objv[]);
+static int	VtallocObjCmd(ClientData clientData, Tcl_Interp *interp,
+		    int objc, Tcl_Obj *const objv[]);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * PanicToTcl --
+ *
+ *	The core's panic hook inside Tcl.
+ *
+ * Results:
+ *	None; Tcl_Panic does not return.
+ *
+ * Side effects:
+ *	Ends the process through Tcl_Panic.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+PanicToTcl(
+    const char *message)
+{
+    Tcl_Panic("%s", message);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * NewHandle, GetBlock --
+ *
+ *	Register a block under a new handle; find (and, with `remove`,
+ *	unregister) the block of a handle.
+ *
+ * Results:
+ *	NewHandle: the handle. GetBlock: TCL_OK with the block and its size,
+ *	or TCL_ERROR with a message for an unknown or freed handle.
+ *
+ * Side effects:
+ *	Changes the block table.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static Tcl_Obj *
+NewHandle(
+    void *ptr,
+    size_t size)
+{
+    Tcl_HashEntry *entryPtr;
+    char handle[48];
+    int isNew;
+
+    Tcl_MutexLock(&blockMutex);
+    entryPtr = Tcl_CreateHashEntry(&blockTable, ptr, &isNew);
+    Tcl_SetHashValue(entryPtr, (ClientData) (uintptr_t) size);
+    Tcl_MutexUnlock(&blockMutex);
+    snprintf(handle, sizeof(handle), HANDLE_PREFIX "%llx",
+	    (unsigned long long) (uintptr_t) ptr);
+    return Tcl_NewStringObj(handle, -1);
+}
+
+static int
+GetBlock(
+    Tcl_Interp *interp,
+    Tcl_Obj *objPtr,
+    int remove,
+    void **ptrPtr,
+    size_t *sizePtr)
+{
+    const char *string = Tcl_GetString(objPtr);
+    Tcl_HashEntry *entryPtr = NULL;
+    char *end;
+    uintptr_t value;
+
+    if (strncmp(string, HANDLE_PREFIX, sizeof(HANDLE_PREFIX) - 1) == 0) {
+	string += sizeof(HANDLE_PREFIX) - 1;
+	value = (uintptr_t) strtoull(string, &end, 16);
+	if (end != string && *end == '\0') {
+	    Tcl_MutexLock(&blockMutex);
+	    entryPtr = Tcl_FindHashEntry(&blockTable, (void *) value);
+	    if (entryPtr != NULL) {
+		*ptrPtr = (void *) value;
+		*sizePtr = (size_t) (uintptr_t) Tcl_GetHashValue(entryPtr);
+		if (remove) {
+		    Tcl_DeleteHashEntry(entryPtr);
+		}
+	    }
+	    Tcl_MutexUnlock(&blockMutex);
+	}
+    }
+    if (entryPtr == NULL) {
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+		"unknown or freed block handle \"%s\"", Tcl_GetString(objPtr)));
+	Tcl_SetErrorCode(interp, "VTALLOC", "HANDLE", NULL);
+	return TCL_ERROR;
+    }
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * GetSize --
+ *
+ *	Parse a block size: an integer from 0 up.
+ *
+ * Results:
+ *	TCL_OK with the size, or TCL_ERROR with a message.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+GetSize(
+    Tcl_Interp *interp,
+    Tcl_Obj *objPtr,
+    size_t *sizePtr)
+{
+    Tcl_WideInt value;
+
+    if (Tcl_GetWideIntFromObj(NULL, objPtr, &value) != TCL_OK || value < 0) {
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+		"expected a size (integer >= 0) but got \"%s\"",
+		Tcl_GetString(objPtr)));
+	Tcl_SetErrorCode(interp, "VTALLOC", "VALUE", NULL);
+	return TCL_ERROR;
+    }
+    *sizePtr = (size_t) value;
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * BlockCmd --
+ *
+ *	vtalloc block alloc SIZE | free H | realloc H SIZE | fill H BYTE |
+ *	check H BYTE | size H
+ *
+ * Results:
+ *	A Tcl result.
+ *
+ * Side effects:
+ *	Allocates, frees or writes blocks.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+BlockCmd(
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    static const char *const options[] = {
+	"alloc", "check", "fill", "free", "realloc", "size", NULL
+    };
+    enum { B_ALLOC, B_CHECK, B_FILL, B_FREE, B_REALLOC, B_SIZE };
+    static const int wantArgs[] = { 4, 5, 5, 4, 5, 4 };
+    static const char *const usage[] = {
+	"alloc size", "check handle byte", "fill handle byte", "free handle",
+	"realloc handle size", "size handle"
+    };
+    int index, byte = 0;
+    size_t size, newSize;
+    void *ptr, *newPtr;
+
+    if (objc < 3) {
+	Tcl_WrongNumArgs(interp, 2, objv, "option ?arg ...?");
+	return TCL_ERROR;
+    }
+    if (Tcl_GetIndexFromObj(interp, objv[2], options, "option", 0,
+	    &index) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    if (objc != wantArgs[index]) {
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+		"wrong # args: should be \"%s block %s\"",
+		Tcl_GetString(objv[0]), usage[index]));
+	Tcl_SetErrorCode(interp, "TCL", "WRONGARGS", NULL);
+	return TCL_ERROR;
+    }
+    if ((index == B_CHECK || index == B_FILL) && (Tcl_GetIntFromObj(NULL,
+	    objv[4], &byte) != TCL_OK || byte < 0 || byte > 255)) {
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+		"expected a byte (integer 0..255) but got \"%s\"",
+		Tcl_GetString(objv[4])));
+	Tcl_SetErrorCode(interp, "VTALLOC", "VALUE", NULL);
+	return TCL_ERROR;
+    }
+
+    switch (index) {
+    case B_ALLOC:
+	if (GetSize(interp, objv[3], &size) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	ptr = Vt_AttemptMalloc(size);
+	if (ptr == NULL) {
+	    Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+		    "unable to alloc %" TCL_LL_MODIFIER "u bytes",
+		    (Tcl_WideUInt) size));
+	    Tcl_SetErrorCode(interp, "VTALLOC", "NOMEM", NULL);
+	    return TCL_ERROR;
+	}
+	Tcl_SetObjResult(interp, NewHandle(ptr, size));
+	return TCL_OK;
+    case B_REALLOC:
+	if (GetSize(interp, objv[4], &newSize) != TCL_OK
+		|| GetBlock(interp, objv[3], 1, &ptr, &size) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	newPtr = Vt_AttemptReallocSize(ptr, newSize);
+	if (newPtr == NULL) {
+	    Tcl_DecrRefCount(NewHandle(ptr, size));
+	    Tcl_SetObjResult(interp, Tcl_ObjPrintf(
+		    "unable to realloc %" TCL_LL_MODIFIER "u bytes",
+		    (Tcl_WideUInt) newSize));
+	    Tcl_SetErrorCode(interp, "VTALLOC", "NOMEM", NULL);
+	    return TCL_ERROR;
+	}
+	Tcl_SetObjResult(interp, NewHandle(newPtr, newSize));
+	return TCL_OK;
+    case B_FREE:
+	if (GetBlock(interp, objv[3], 1, &ptr, &size) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	Vt_Free(ptr);
+	return TCL_OK;
+    }
+
+    if (GetBlock(interp, objv[3], 0, &ptr, &size) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    if (index == B_FILL) {
+	memset(ptr, byte, size);
+    } else if (index == B_CHECK) {
+	const uint8_t *p = ptr;
+	size_t i;
+
+	for (i = 0; i < size && p[i] == (uint8_t) byte; i++) {
+	    /* Compare. */
+	}
+	Tcl_SetObjResult(interp, Tcl_NewBooleanObj(i == size));
+    } else {
+	Tcl_SetObjResult(interp, Tcl_NewWideIntObj((Tcl_WideInt) size));
+    }
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * StatsCmd --
+ *
+ *	vtalloc stats: the totals and the per-bucket table as a dict.
+ *
+ * Results:
+ *	A Tcl result.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+StatsCmd(
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    VtStats stats;
+    Tcl_Obj *dictPtr, *bucketsPtr, *bucketPtr;
+    unsigned i;
+
+    if (objc != 2) {
+	Tcl_WrongNumArgs(interp, 2, objv, NULL);
+	return TCL_ERROR;
+    }
+    VtGetStats(&stats);
+    dictPtr = Tcl_NewDictObj();
+#define VT_PUT_TOTAL(name, key) \
+    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj(key, -1),		\
+	    Tcl_NewWideIntObj((Tcl_WideInt) stats.name));
+    VT_TOTALS(VT_PUT_TOTAL)
+#undef VT_PUT_TOTAL
+
+    bucketsPtr = Tcl_NewListObj(0, NULL);
+    for (i = 0; i <= VT_NBUCKETS; i++) {
+	VtBucketStats *b = &stats.buckets[i];
+
+	bucketPtr = Tcl_NewDictObj();
+	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj("size", -1),
+		i < VT_NBUCKETS ? Tcl_NewWideIntObj((Tcl_WideInt) b->size)
+		: Tcl_NewStringObj("large", -1));
+	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj("inuse", -1),
+		Tcl_NewWideIntObj((Tcl_WideInt) b->inuse));
+	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj("free", -1),
+		Tcl_NewWideIntObj((Tcl_WideInt) b->free));
+#define VT_PUT_COUNTER(name, key) \
+	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj(key, -1),	\
+		Tcl_NewWideIntObj((Tcl_WideInt) VtLoad(&b->counters.name)));
+	VT_BUCKET_COUNTERS(VT_PUT_COUNTER)
+#undef VT_PUT_COUNTER
+	Tcl_ListObjAppendElement(NULL, bucketsPtr, bucketPtr);
+    }
+    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj("buckets", -1),
+	    bucketsPtr);
+    Tcl_SetObjResult(interp, dictPtr);
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtallocObjCmd --
+ *
+ *	The `vtalloc` command.
+ *
+ * Results:
+ *	A Tcl result.
+ *
+ * Side effects:
+ *	See the subcommands.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+VtallocObjCmd(
+    ClientData clientData,
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    static const char *const subcommands[] = {
+	"block", "stats", "trim", "version", NULL
+    };
+    enum { C_BLOCK, C_STATS, C_TRIM, C_VERSION };
+    int index;
+
+    (void) clientData;
+    if (objc < 2) {
+	Tcl_WrongNumArgs(interp, 1, objv, "subcommand ?arg ...?");
+	return TCL_ERROR;
+    }
+    if (Tcl_GetIndexFromObj(interp, objv[1], subcommands, "subcommand", 0,
+	    &index) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    switch (index) {
+    case C_BLOCK:
+	return BlockCmd(interp, objc, objv);
+    case C_STATS:
+	return StatsCmd(interp, objc, objv);
+    }
+    if (objc != 2) {
+	Tcl_WrongNumArgs(interp, 2, objv, NULL);
+	return TCL_ERROR;
+    }
+    if (index == C_TRIM) {
+	Vt_Trim();
+    } else {
+	Tcl_SetObjResult(interp, Tcl_NewStringObj(PACKAGE_VERSION, -1));
+    }
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Vtalloc_Init --
+ *
+ *	Initialise the package in an interpreter.
+ *
+ * Results:
+ *	A Tcl result.
+ *
+ * Side effects:
+ *	Creates the `vtalloc` command; routes the core's panics to
+ *	Tcl_Panic.
+ *
+ *----------------------------------------------------------------------
+ */
+
+DLLEXPORT int
+Vtalloc_Init(
+    Tcl_Interp *interp)
+{
+    const char *threaded;
+
+    if (Tcl_InitStubs(interp, "8.6", 0) == NULL) {
+	return TCL_ERROR;
+    }
+    threaded = Tcl_GetVar2(interp, "tcl_platform", "threaded",
+	    TCL_GLOBAL_ONLY);
+    if (threaded == NULL || strcmp(threaded, "1") != 0) {
+	Tcl_SetObjResult(interp, Tcl_NewStringObj("vtalloc needs a Tcl built "
+		"with threads (tcl_platform(threaded) is not 1)", -1));
+	return TCL_ERROR;
+    }
+    Tcl_MutexLock(&blockMutex);
+    if (!blockTableReady) {
+	Tcl_InitHashTable(&blockTable, TCL_ONE_WORD_KEYS);
+	blockTableReady = 1;
+	VtSetPanicProc(PanicToTcl);
+    }
+    Tcl_MutexUnlock(&blockMutex);
+    Tcl_CreateObjCommand(interp, "vtalloc", VtallocObjCmd, NULL, NULL);
+    return Tcl_PkgProvide(interp, "vtalloc", PACKAGE_VERSION);
+}

@@ -1,0 +1,347 @@
+/*
+ * testThreads.c --
+ *
+ *	Multi-threaded unit tests of the vtalloc core, also built under
+ *	ThreadSanitizer and AddressSanitizer: a stress with random sizes
+ *	where a quarter of the blocks are freed by another thread and every
+ *	block's contents are checked; pages that outlive their thread
+ *	(orphans) freed from elsewhere and adopted; thread churn.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtTest.h"
+
+#define THREADS 4
+#define SLOTS 1024
+
+/*
+ * A block in flight between threads.
+ */
+
+typedef struct Parcel {
+    void *ptr;
+    size_t size;
+    uint64_t tag;
+} Parcel;
+
+typedef struct Mailbox {
+    pthread_mutex_t lock;
+    Parcel *parcels;
+    size_t count, room;
+} Mailbox;
+
+static Mailbox mailboxes[THREADS];
+static pthread_barrier_t barrier;
+static _Atomic long errors;
+static long opsPerThread = 200000;
+
+static size_t
+RandomSize(
+    uint64_t *seedPtr)
+{
+    uint64_t r = TestRandom(seedPtr);
+
+    switch (r % 100) {
+    case 0:
+	return VT_SMALL_MAX + (size_t) (r >> 8) % 300000;
+    case 1: case 2: case 3:
+	return (size_t) (r >> 8) % VT_SMALL_MAX;
+    default:
+	if (r % 100 < 30) {
+	    return 129 + (size_t) (r >> 8) % 4000;
+	}
+	return (size_t) (r >> 8) % 129;
+    }
+}
+
+static void
+Post(
+    int to,
+    Parcel parcel)
+{
+    Mailbox *boxPtr = &mailboxes[to];
+
+    pthread_mutex_lock(&boxPtr->lock);
+    if (boxPtr->count == boxPtr->room) {
+	boxPtr->room = boxPtr->room ? 2 * boxPtr->room : 256;
+	boxPtr->parcels = realloc(boxPtr->parcels,
+		boxPtr->room * sizeof(Parcel));
+    }
+    boxPtr->parcels[boxPtr->count++] = parcel;
+    pthread_mutex_unlock(&boxPtr->lock);
+}
+
+/*
+ * Free (after checking) every block other threads sent to thread `self`.
+ */
+
+static void
+Drain(
+    int self)
+{
+    Mailbox *boxPtr = &mailboxes[self];
+    size_t i;
+
+    pthread_mutex_lock(&boxPtr->lock);
+    for (i = 0; i < boxPtr->count; i++) {
+	Parcel *p = &boxPtr->parcels[i];
+
+	if (!TestVerify(p->ptr, p->size, p->tag)) {
+	    errors++;
+	}
+	VtFree(p->ptr);
+    }
+    boxPtr->count = 0;
+    pthread_mutex_unlock(&boxPtr->lock);
+}
+
+static void *
+StressThread(
+    void *data)
+{
+    int self = (int) (intptr_t) data;
+    uint64_t seed = 0x9E3779B97F4A7C15ull * (uint64_t) (self + 1);
+    static _Thread_local Parcel slots[SLOTS];
+    long op;
+    int i;
+
+    memset(slots, 0, sizeof(slots));
+    for (op = 0; op < opsPerThread; op++) {
+	uint64_t r = TestRandom(&seed);
+	Parcel *p = &slots[r % SLOTS];
+
+	if (p->ptr == NULL) {
+	    p->size = RandomSize(&seed);
+	    p->tag = r;
+	    p->ptr = VtMalloc(p->size);
+	    if (p->ptr == NULL) {
+		errors++;
+		continue;
+	    }
+	    TestFill(p->ptr, p->size, p->tag);
+	} else if ((r >> 40) % 4 == 0) {
+	    Post((self + 1 + (int) ((r >> 50) % (THREADS - 1))) % THREADS,
+		    *p);
+	    p->ptr = NULL;
+	} else {
+	    if (!TestVerify(p->ptr, p->size, p->tag)) {
+		errors++;
+	    }
+	    if ((r >> 40) % 4 == 1) {
+		p->ptr = VtRealloc(p->ptr, p->size + 100);
+		if (!TestVerify(p->ptr, p->size, p->tag)) {
+		    errors++;
+		}
+	    }
+	    VtFree(p->ptr);
+	    p->ptr = NULL;
+	}
+	if (op % 1000 == 0) {
+	    Drain(self);
+	}
+    }
+    for (i = 0; i < SLOTS; i++) {
+	if (slots[i].ptr != NULL) {
+	    Post((self + 1) % THREADS, slots[i]);
+	}
+    }
+    pthread_barrier_wait(&barrier);
+    Drain(self);
+    pthread_barrier_wait(&barrier);
+    return NULL;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestStress --
+ *
+ *	Four threads, random sizes from 0 to 300 KB, a quarter of the blocks
+ *	freed by another thread, every block checked before it is freed.
+ *	Afterwards every count adds up and every page is back.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestStress(void)
+{
+    pthread_t threads[THREADS];
+    VtStats before, after;
+    int i;
+
+    VtGetStats(&before);
+    pthread_barrier_init(&barrier, NULL, THREADS);
+    for (i = 0; i < THREADS; i++) {
+	pthread_mutex_init(&mailboxes[i].lock, NULL);
+    }
+    for (i = 0; i < THREADS; i++) {
+	pthread_create(&threads[i], NULL, StressThread, (void *) (intptr_t) i);
+    }
+    for (i = 0; i < THREADS; i++) {
+	pthread_join(threads[i], NULL);
+    }
+    VtGetStats(&after);
+    printf("    %ld ops/thread x %d threads: %llu allocs, %llu frees, "
+	    "%llu remote frees\n", opsPerThread, THREADS,
+	    (unsigned long long) (after.allocs - before.allocs),
+	    (unsigned long long) (after.frees - before.frees),
+	    (unsigned long long) (after.remoteFrees - before.remoteFrees));
+    CHECK(errors == 0);
+    CHECK(after.allocs - before.allocs > (uint64_t) opsPerThread);
+    CHECK(after.allocs - before.allocs == after.frees - before.frees);
+    CHECK(after.remoteFrees - before.remoteFrees
+	    > (after.frees - before.frees) / 10);
+    CHECK(after.requested == before.requested);
+    CHECK(after.inuse == before.inuse);
+    CHECK(after.threads == before.threads);
+    CHECK(after.pagesOrphaned == 0);
+    CHECK(after.pagesInuse == before.pagesInuse);
+    for (i = 0; i < THREADS; i++) {
+	free(mailboxes[i].parcels);
+	mailboxes[i].parcels = NULL;
+	mailboxes[i].count = mailboxes[i].room = 0;
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestOrphans --
+ *
+ *	A thread allocates and exits while its blocks are still in use: its
+ *	pages become orphans, frees from this thread still work, and the
+ *	next thread that needs the bucket gives the emptied orphans back.
+ *
+ *----------------------------------------------------------------------
+ */
+
+enum { ORPHAN_BLOCKS = 20000 };
+static void *orphanBlocks[ORPHAN_BLOCKS];
+
+static void *
+OrphanMaker(
+    void *data)
+{
+    int i;
+
+    (void) data;
+    for (i = 0; i < ORPHAN_BLOCKS; i++) {
+	orphanBlocks[i] = VtMalloc(64);
+	TestFill(orphanBlocks[i], 64, (uint64_t) i);
+    }
+    return NULL;
+}
+
+static void *
+OrphanReuser(
+    void *data)
+{
+    void *ptr = VtMalloc(64);
+
+    (void) data;
+    VtFree(ptr);
+    return NULL;
+}
+
+static void
+TestOrphans(void)
+{
+    pthread_t thread;
+    VtStats stats, before;
+    int i, intact = 1;
+
+    VtGetStats(&before);
+    pthread_create(&thread, NULL, OrphanMaker, NULL);
+    pthread_join(thread, NULL);
+    VtGetStats(&stats);
+    CHECK(stats.threads == before.threads);
+    CHECK(stats.pagesOrphaned >= ORPHAN_BLOCKS * 64 / VT_SLICE_SIZE);
+    CHECK(stats.inuse - before.inuse == ORPHAN_BLOCKS * 64);
+    for (i = 0; i < ORPHAN_BLOCKS; i++) {
+	intact &= TestVerify(orphanBlocks[i], 64, (uint64_t) i);
+	VtFree(orphanBlocks[i]);
+    }
+    CHECK(intact);
+    VtGetStats(&stats);
+    CHECK(stats.inuse == before.inuse);
+    CHECK(stats.remoteFrees - before.remoteFrees == ORPHAN_BLOCKS);
+    for (i = 0; i < 8; i++) {
+	pthread_create(&thread, NULL, OrphanReuser, NULL);
+	pthread_join(thread, NULL);
+    }
+    VtGetStats(&stats);
+    CHECK(stats.pagesOrphaned == 0);
+    CHECK(stats.pagesInuse == before.pagesInuse);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestChurn --
+ *
+ *	Hundreds of short-lived threads: caches are reused, no segment is
+ *	added after the first round, nothing is left behind.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *
+ChurnThread(
+    void *data)
+{
+    void *blocks[500];
+    uint64_t seed = (uint64_t) (intptr_t) data + 1;
+    int i;
+
+    for (i = 0; i < 500; i++) {
+	blocks[i] = VtMalloc(RandomSize(&seed) % 2000);
+    }
+    for (i = 0; i < 500; i++) {
+	VtFree(blocks[i]);
+    }
+    return NULL;
+}
+
+static void
+TestChurn(void)
+{
+    pthread_t threads[2];
+    VtStats first, last;
+    int round, i;
+
+    for (round = 0; round < 300; round++) {
+	for (i = 0; i < 2; i++) {
+	    pthread_create(&threads[i], NULL, ChurnThread,
+		    (void *) (intptr_t) (round * 2 + i));
+	}
+	for (i = 0; i < 2; i++) {
+	    pthread_join(threads[i], NULL);
+	}
+	if (round == 0) {
+	    VtGetStats(&first);
+	}
+    }
+    VtGetStats(&last);
+    CHECK(last.threads == first.threads);
+    CHECK(last.segments <= first.segments + 1);
+    CHECK(last.inuse == first.inuse);
+    CHECK(last.pagesOrphaned == 0);
+}
+
+int
+main(
+    int argc,
+    char **argv)
+{
+    if (argc > 1) {
+	opsPerThread = atol(argv[1]);
+    }
+    VtSetPanicProc(TestPanic);
+    RunTest("stress with cross-thread frees", TestStress);
+    RunTest("orphan pages", TestOrphans);
+    RunTest("thread churn", TestChurn);
+    return TestSummary("testThreads");
+}
