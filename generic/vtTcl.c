@@ -31,6 +31,8 @@ TCL_DECLARE_MUTEX(blockMutex)
 
 #define HANDLE_PREFIX "vtblock"
 
+static int	Fail(Tcl_Interp *interp, const char *code,
+		    const char *format, ...);
 static int	BlockCmd(Tcl_Interp *interp, int objc,
 		    Tcl_Obj *const objv[]);
 static int	GetBlock(Tcl_Interp *interp, Tcl_Obj *objPtr, int remove,
@@ -63,6 +65,41 @@ PanicToTcl(
     const char *message)
 {
     Tcl_Panic("%s", message);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Fail --
+ *
+ *	Leave a printf-style error message and the error code
+ *	{VTALLOC code} in the interpreter.
+ *
+ * Results:
+ *	TCL_ERROR.
+ *
+ * Side effects:
+ *	Sets the interpreter's result and error code.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+Fail(
+    Tcl_Interp *interp,
+    const char *code,
+    const char *format,
+    ...)
+{
+    char message[256];
+    va_list args;
+
+    va_start(args, format);
+    vsnprintf(message, sizeof(message), format, args);
+    va_end(args);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(message, -1));
+    Tcl_SetErrorCode(interp, "VTALLOC", code, NULL);
+    return TCL_ERROR;
 }
 
 /*
@@ -131,10 +168,8 @@ GetBlock(
 	}
     }
     if (entryPtr == NULL) {
-	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
-		"unknown or freed block handle \"%s\"", Tcl_GetString(objPtr)));
-	Tcl_SetErrorCode(interp, "VTALLOC", "HANDLE", NULL);
-	return TCL_ERROR;
+	return Fail(interp, "HANDLE", "unknown or freed block handle \"%.100s\"",
+		Tcl_GetString(objPtr));
     }
     return TCL_OK;
 }
@@ -164,11 +199,9 @@ GetSize(
     Tcl_WideInt value;
 
     if (Tcl_GetWideIntFromObj(NULL, objPtr, &value) != TCL_OK || value < 0) {
-	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
-		"expected a size (integer >= 0) but got \"%s\"",
-		Tcl_GetString(objPtr)));
-	Tcl_SetErrorCode(interp, "VTALLOC", "VALUE", NULL);
-	return TCL_ERROR;
+	return Fail(interp, "VALUE",
+		"expected a size (integer >= 0) but got \"%.100s\"",
+		Tcl_GetString(objPtr));
     }
     *sizePtr = (size_t) value;
     return TCL_OK;
@@ -180,7 +213,7 @@ GetSize(
  * BlockCmd --
  *
  *	vtalloc block alloc SIZE | free H | realloc H SIZE | fill H BYTE |
- *	check H BYTE | size H
+ *	check H BYTE ?LENGTH? | size H
  *
  * Results:
  *	A Tcl result.
@@ -201,10 +234,11 @@ BlockCmd(
 	"alloc", "check", "fill", "free", "realloc", "size", NULL
     };
     enum { B_ALLOC, B_CHECK, B_FILL, B_FREE, B_REALLOC, B_SIZE };
-    static const int wantArgs[] = { 4, 5, 5, 4, 5, 4 };
+    static const int minArgs[] = { 4, 5, 5, 4, 5, 4 };
+    static const int maxArgs[] = { 4, 6, 5, 4, 5, 4 };
     static const char *const usage[] = {
-	"alloc size", "check handle byte", "fill handle byte", "free handle",
-	"realloc handle size", "size handle"
+	"alloc size", "check handle byte ?length?", "fill handle byte",
+	"free handle", "realloc handle size", "size handle"
     };
     int index, byte = 0;
     size_t size, newSize;
@@ -218,7 +252,7 @@ BlockCmd(
 	    &index) != TCL_OK) {
 	return TCL_ERROR;
     }
-    if (objc != wantArgs[index]) {
+    if (objc < minArgs[index] || objc > maxArgs[index]) {
 	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
 		"wrong # args: should be \"%s block %s\"",
 		Tcl_GetString(objv[0]), usage[index]));
@@ -227,11 +261,9 @@ BlockCmd(
     }
     if ((index == B_CHECK || index == B_FILL) && (Tcl_GetIntFromObj(NULL,
 	    objv[4], &byte) != TCL_OK || byte < 0 || byte > 255)) {
-	Tcl_SetObjResult(interp, Tcl_ObjPrintf(
-		"expected a byte (integer 0..255) but got \"%s\"",
-		Tcl_GetString(objv[4])));
-	Tcl_SetErrorCode(interp, "VTALLOC", "VALUE", NULL);
-	return TCL_ERROR;
+	return Fail(interp, "VALUE",
+		"expected a byte (integer 0..255) but got \"%.100s\"",
+		Tcl_GetString(objv[4]));
     }
 
     switch (index) {
@@ -241,11 +273,7 @@ BlockCmd(
 	}
 	ptr = Vt_AttemptMalloc(size);
 	if (ptr == NULL) {
-	    Tcl_SetObjResult(interp, Tcl_ObjPrintf(
-		    "unable to alloc %" TCL_LL_MODIFIER "u bytes",
-		    (Tcl_WideUInt) size));
-	    Tcl_SetErrorCode(interp, "VTALLOC", "NOMEM", NULL);
-	    return TCL_ERROR;
+	    return Fail(interp, "NOMEM", "unable to alloc %zu bytes", size);
 	}
 	Tcl_SetObjResult(interp, NewHandle(ptr, size));
 	return TCL_OK;
@@ -257,11 +285,8 @@ BlockCmd(
 	newPtr = Vt_AttemptReallocSize(ptr, newSize);
 	if (newPtr == NULL) {
 	    Tcl_DecrRefCount(NewHandle(ptr, size));
-	    Tcl_SetObjResult(interp, Tcl_ObjPrintf(
-		    "unable to realloc %" TCL_LL_MODIFIER "u bytes",
-		    (Tcl_WideUInt) newSize));
-	    Tcl_SetErrorCode(interp, "VTALLOC", "NOMEM", NULL);
-	    return TCL_ERROR;
+	    return Fail(interp, "NOMEM", "unable to realloc %zu bytes",
+		    newSize);
 	}
 	Tcl_SetObjResult(interp, NewHandle(newPtr, newSize));
 	return TCL_OK;
@@ -280,12 +305,19 @@ BlockCmd(
 	memset(ptr, byte, size);
     } else if (index == B_CHECK) {
 	const uint8_t *p = ptr;
-	size_t i;
+	size_t i, length = size;
 
-	for (i = 0; i < size && p[i] == (uint8_t) byte; i++) {
+	if (objc == 6 && (GetSize(interp, objv[5], &length) != TCL_OK)) {
+	    return TCL_ERROR;
+	}
+	if (length > size) {
+	    return Fail(interp, "VALUE",
+		    "length %zu is beyond the block's %zu bytes", length, size);
+	}
+	for (i = 0; i < length && p[i] == (uint8_t) byte; i++) {
 	    /* Compare. */
 	}
-	Tcl_SetObjResult(interp, Tcl_NewBooleanObj(i == size));
+	Tcl_SetObjResult(interp, Tcl_NewBooleanObj(i == length));
     } else {
 	Tcl_SetObjResult(interp, Tcl_NewWideIntObj((Tcl_WideInt) size));
     }
