@@ -36,7 +36,9 @@ uintptr_t vtCookieKey;
 static _Atomic int initialized;
 
 /*
- * How many orphans a refill looks at before it takes a new run.
+ * How many orphans still holding live blocks but no free one a refill
+ * looks at before it takes a new run (emptied orphans it meets go back to
+ * their segments and do not count).
  */
 
 #define VT_ORPHAN_LOOKS 4
@@ -305,8 +307,8 @@ SharedPage(
     int looks;
 
     VtpLockAcquire(&vtShared.lock);
-    for (looks = 0; looks < VT_ORPHAN_LOOKS && orphansPtr->count > 0;
-	    looks++) {
+    looks = 0;
+    while (looks < VT_ORPHAN_LOOKS && orphansPtr->count > 0) {
 	pagePtr = orphansPtr->firstPtr;
 	VtListRemove(orphansPtr, pagePtr);
 	pagePtr->orphan = 0;
@@ -315,6 +317,7 @@ SharedPage(
 	    VtRunFree(pagePtr);
 	    continue;
 	}
+	looks++;
 	if (pagePtr->freePtr != NULL
 		|| VtLoad(&pagePtr->capacity) < pagePtr->reserved) {
 	    atomic_store_explicit(&pagePtr->ownerPtr, cachePtr,
