@@ -10,6 +10,15 @@
  * See the file "license.terms" for information on usage and redistribution.
  */
 
+/*
+ * vtalloc exists for threaded Tcl: without TCL_THREADS, tcl.h would turn
+ * Tcl_MutexLock into nothing and the block table below would go unguarded.
+ */
+
+#ifndef TCL_THREADS
+#   define TCL_THREADS 1
+#endif
+
 #include <tcl.h>
 #include "vtInt.h"
 #include <stdio.h>
