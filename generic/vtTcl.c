@@ -48,6 +48,8 @@ static int	GetBlock(Tcl_Interp *interp, Tcl_Obj *objPtr, int remove,
 		    void **ptrPtr, size_t *sizePtr);
 static Tcl_Obj *NewHandle(void *ptr, size_t size);
 static void	PanicToTcl(const char *message);
+static int	CrashCmd(Tcl_Interp *interp, int objc,
+		    Tcl_Obj *const objv[]);
 static int	StatsCmd(Tcl_Interp *interp, int objc,
 		    Tcl_Obj *const objv[]);
 static int	VtallocObjCmd(ClientData clientData, Tcl_Interp *interp,
@@ -399,6 +401,66 @@ StatsCmd(
 /*
  *----------------------------------------------------------------------
  *
+ * CrashCmd --
+ *
+ *	vtalloc crash KIND: hand vtalloc a bad pointer on purpose, to show
+ *	(and test, in a child process) that it is caught and reported
+ *	through Tcl_Panic: a double free, an interior pointer, a stack
+ *	address, another allocator's block.
+ *
+ * Results:
+ *	None for a known KIND: the process ends. A Tcl error otherwise.
+ *
+ * Side effects:
+ *	Panics.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+CrashCmd(
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    static const char *const kinds[] = {
+	"double", "foreign", "interior", "stack", NULL
+    };
+    enum { K_DOUBLE, K_FOREIGN, K_INTERIOR, K_STACK };
+    volatile char local[16];
+    char *ptr;
+    int kind;
+
+    if (objc != 3) {
+	Tcl_WrongNumArgs(interp, 2, objv, "kind");
+	return TCL_ERROR;
+    }
+    if (Tcl_GetIndexFromObj(interp, objv[2], kinds, "kind", 0,
+	    &kind) != TCL_OK) {
+	return TCL_ERROR;
+    }
+    switch (kind) {
+    case K_DOUBLE:
+	ptr = Vt_Alloc(64);
+	Vt_Free(ptr);
+	Vt_Free(ptr);
+	break;
+    case K_FOREIGN:
+	Vt_Free(Tcl_Alloc(64));
+	break;
+    case K_INTERIOR:
+	Vt_Free(Vt_Alloc(64) + 16);
+	break;
+    case K_STACK:
+	Vt_Free((char *) local);
+	break;
+    }
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtallocObjCmd --
  *
  *	The `vtalloc` command.
@@ -420,9 +482,9 @@ VtallocObjCmd(
     Tcl_Obj *const objv[])
 {
     static const char *const subcommands[] = {
-	"block", "stats", "trim", "version", NULL
+	"block", "crash", "stats", "trim", "version", NULL
     };
-    enum { C_BLOCK, C_STATS, C_TRIM, C_VERSION };
+    enum { C_BLOCK, C_CRASH, C_STATS, C_TRIM, C_VERSION };
     int index;
 
     (void) clientData;
@@ -437,6 +499,8 @@ VtallocObjCmd(
     switch (index) {
     case C_BLOCK:
 	return BlockCmd(interp, objc, objv);
+    case C_CRASH:
+	return CrashCmd(interp, objc, objv);
     case C_STATS:
 	return StatsCmd(interp, objc, objv);
     }
