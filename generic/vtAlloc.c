@@ -43,10 +43,10 @@ PagePop(
     pagePtr->freePtr = blockPtr->nextPtr;
     pagePtr->used++;
     blockPtr->cookie = 0;
-    VtStatAdd(cachePtr, bucket, allocs, 1);
-    VtStatAdd(cachePtr, bucket, requested, size);
+    VtCount(&cachePtr->counters[bucket], allocs);
     VtSlackSet(pagePtr, VtBlockIndex(pagePtr, blockPtr),
-	    pagePtr->blockSize - size);
+	    1 + pagePtr->blockSize - size);
+    (void) cachePtr;
     (void) bucket;
     return blockPtr;
 }
@@ -167,8 +167,7 @@ LargeAlloc(
     if (pagePtr == NULL) {
 	return NULL;
     }
-    VtStatAdd(cachePtr, VT_NBUCKETS, allocs, 1);
-    VtStatAdd(cachePtr, VT_NBUCKETS, requested, size);
+    VtCount(&cachePtr->counters[VT_NBUCKETS], allocs);
     (void) cachePtr;
     return pagePtr->start;
 }
@@ -209,20 +208,10 @@ VtRealloc(
     usable = VtUsableSize(pagePtr);
     if (pagePtr->state == VT_PAGE_SMALL) {
 	if (size <= VT_SMALL_MAX && VtBucketOfSize(size) == pagePtr->bucket) {
-#if VT_STATS
-	    VtCache *cachePtr = VtCacheGet();
-	    size_t old = usable - VtSlackGet(pagePtr, index);
-
-	    VtStatAdd(cachePtr, pagePtr->bucket, requested, size - old);
-	    VtSlackSet(pagePtr, index, usable - size);
-#endif
+	    VtSlackSet(pagePtr, index, 1 + usable - size);
 	    return ptr;
 	}
     } else if (size > VT_SMALL_MAX && size <= usable && size > usable / 2) {
-#if VT_STATS
-	VtStatAdd(VtCacheGet(), VT_NBUCKETS, requested,
-		size - pagePtr->requested);
-#endif
 	pagePtr->requested = size;
 	return ptr;
     }

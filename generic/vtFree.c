@@ -16,7 +16,7 @@
 #include "vtInt.h"
 
 static VT_NOINLINE void	FreeRemote(VtCache *cachePtr, VtPage *pagePtr,
-			    VtBlock *blockPtr, uint32_t index);
+			    VtBlock *blockPtr);
 static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr);
 static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
 			    const char *what, const char *why);
@@ -167,6 +167,7 @@ VtFree(
     void *ptr)
 {
     VtBlock *blockPtr = ptr;
+    uintptr_t cookie = VtCookie(blockPtr);
     VtCache *cachePtr;
     VtPage *pagePtr;
     const char *why;
@@ -188,20 +189,19 @@ VtFree(
     memset((uint8_t *) ptr + sizeof(VtBlock), 0xDF,
 	    pagePtr->blockSize - sizeof(VtBlock));
 #endif
+    VtSlackSet(pagePtr, index, 0);
     if (VT_LIKELY(atomic_load_explicit(&pagePtr->ownerPtr,
 	    memory_order_relaxed) == cachePtr)) {
-	VtStatAdd(cachePtr, pagePtr->bucket, frees, 1);
-	VtStatAdd(cachePtr, pagePtr->bucket, requested,
-		-(uint64_t) (pagePtr->blockSize - VtSlackGet(pagePtr, index)));
+	VtCount(&cachePtr->counters[pagePtr->bucket], frees);
 	blockPtr->nextPtr = pagePtr->freePtr;
-	blockPtr->cookie = VtCookie(blockPtr);
+	blockPtr->cookie = cookie;
 	pagePtr->freePtr = blockPtr;
 	if (VT_UNLIKELY(--pagePtr->used == 0 || pagePtr->inFull)) {
 	    VtCachePageEmptied(cachePtr, pagePtr);
 	}
 	return;
     }
-    FreeRemote(cachePtr, pagePtr, blockPtr, index);
+    FreeRemote(cachePtr, pagePtr, blockPtr);
 }
 
 /*
@@ -227,8 +227,7 @@ static VT_NOINLINE void
 FreeRemote(
     VtCache *cachePtr,
     VtPage *pagePtr,
-    VtBlock *blockPtr,
-    uint32_t index)
+    VtBlock *blockPtr)
 {
     VtCache *ownerPtr;
     VtBlock *headPtr;
@@ -239,13 +238,9 @@ FreeRemote(
     }
 #if VT_STATS
     if (cachePtr != &vtEmptyCache) {
-	VtStatAdd(cachePtr, bucket, frees, 1);
-	VtStatAdd(cachePtr, bucket, remoteFrees, 1);
-	VtStatAdd(cachePtr, bucket, requested,
-		-(uint64_t) (pagePtr->blockSize - VtSlackGet(pagePtr, index)));
+	VtCount(&cachePtr->counters[bucket], frees);
+	VtCount(&cachePtr->counters[bucket], remoteFrees);
     }
-#else
-    (void) index;
 #endif
 
     /*
@@ -296,9 +291,7 @@ FreeLarge(
     }
 #if VT_STATS
     if (cachePtr != &vtEmptyCache) {
-	VtStatAdd(cachePtr, VT_NBUCKETS, frees, 1);
-	VtStatAdd(cachePtr, VT_NBUCKETS, requested,
-		-(uint64_t) pagePtr->requested);
+	VtCount(&cachePtr->counters[VT_NBUCKETS], frees);
     }
 #endif
     VtpLockAcquire(&vtShared.lock);

@@ -59,6 +59,7 @@
 #   define VT_NOINLINE		__attribute__((noinline))
 #   define VT_NORETURN		__attribute__((noreturn))
 #   define VT_INLINE		static inline __attribute__((always_inline))
+#   define VT_ALIGNED(n)	__attribute__((aligned(n)))
 #   define VT_THREAD_LOCAL	__thread __attribute__((tls_model("initial-exec")))
 #   define VT_CTZ64(x)		((unsigned) __builtin_ctzll(x))
 #   define VT_LOG2_64(x)	(63 - (unsigned) __builtin_clzll(x))
@@ -70,6 +71,7 @@
 #   define VT_NOINLINE		__declspec(noinline)
 #   define VT_NORETURN		__declspec(noreturn)
 #   define VT_INLINE		static __forceinline
+#   define VT_ALIGNED(n)	__declspec(align(n))
 #   define VT_THREAD_LOCAL	__declspec(thread)
 VT_INLINE unsigned VT_CTZ64(unsigned __int64 x) {
     unsigned long i; _BitScanForward64(&i, x); return (unsigned) i;
@@ -147,8 +149,7 @@ VT_INLINE unsigned VT_LOG2_64(unsigned __int64 x) {
 #define VT_BUCKET_COUNTERS(X) \
     X(allocs, "allocs")		/* blocks handed out */		\
     X(frees, "frees")		/* blocks freed by this thread */	\
-    X(remoteFrees, "remotefrees")	/* ... owned by another cache */	\
-    X(requested, "requested")	/* bytes asked for, minus freed */
+    X(remoteFrees, "remotefrees")	/* ... owned by another cache */
 
 typedef struct VtCounters {
 #define VT_DECLARE_COUNTER(name, key) _Atomic uint64_t name;
@@ -157,10 +158,9 @@ typedef struct VtCounters {
 } VtCounters;
 
 #if VT_STATS
-#   define VtStatAdd(cachePtr, bucket, name, n) \
-	VtBump(&(cachePtr)->counters[bucket].name, (uint64_t) (n))
+#   define VtCount(countersPtr, name) VtBump(&(countersPtr)->name, 1)
 #else
-#   define VtStatAdd(cachePtr, bucket, name, n) ((void) 0)
+#   define VtCount(countersPtr, name) ((void) 0)
 #endif
 
 /*
@@ -207,7 +207,9 @@ enum VtPageState {
 /*
  * The page header. It lives in the segment's header slice, not in the page,
  * so the page's memory holds blocks only and the header survives when the
- * page's memory is released.
+ * page's memory is released. It is two cache lines, aligned on 128 bytes
+ * (the unit of adjacent-line prefetching), so that the
+ * headers of pages owned by different threads never share a line.
  *
  * Ownership invariant: `ownerPtr` is changed only by the owning thread
  * (giving the page up) or, while the page is an orphan or free, by a thread
@@ -217,7 +219,11 @@ enum VtPageState {
  * remotePtr (atomic push) and reads reserved/capacity/start.
  */
 
-typedef struct VtPage {
+typedef struct VT_ALIGNED(128) VtPage {
+    /*
+     * First cache line: what the owner's fast paths touch.
+     */
+
     VtBlock *freePtr;			/* Local free list (owner only). */
     uint32_t used;			/* Blocks out of freePtr: live, or
 					 * freed remotely and not collected.*/
@@ -228,9 +234,9 @@ typedef struct VtPage {
     uint8_t *start;			/* First block. */
     _Atomic(VtCache *) ownerPtr;	/* Owning cache; NULL: orphan, free
 					 * or large. */
-    _Atomic(VtBlock *) remotePtr;	/* Blocks freed by other threads. */
-    uint8_t *slackPtr;			/* Per block: blockSize - requested;
-					 * u16 if slackWide, else u8. */
+    uint8_t *slackPtr;			/* Per block: 0 if free, else 1 +
+					 * blockSize - requested; uint16_t
+					 * if slackWide, else uint8_t. */
     uint16_t bucket;			/* Bucket of the blocks. */
     uint8_t state;			/* enum VtPageState. */
     uint8_t inFull;			/* In its cache's full list. */
@@ -238,6 +244,13 @@ typedef struct VtPage {
     uint8_t slices;			/* Length of the run in slices. */
     uint8_t index;			/* First slice of the run. */
     uint8_t orphan;			/* In the shared orphan list. */
+
+    /*
+     * Second line: written by other threads (remotePtr) or on slow paths.
+     */
+
+    VT_ALIGNED(64) _Atomic(VtBlock *) remotePtr;
+					/* Blocks freed by other threads. */
     size_t requested;			/* Large block: bytes asked for. */
     struct VtPage *nextPtr;		/* Bucket list, orphan list or free */
     struct VtPage *prevPtr;		/* run list. */
@@ -302,7 +315,7 @@ typedef struct VtBucketInfo {
     uint32_t reserved;			/* Blocks per page. */
     uint64_t recip;			/* 2^40 / blockSize, rounded up. */
     uint8_t slices;			/* Slices per page. */
-    uint8_t slackWide;			/* Side array inline, uint16_t. */
+    uint8_t slackWide;			/* Side array of uint16_t. */
 } VtBucketInfo;
 
 /*
@@ -332,6 +345,7 @@ typedef struct VtBucketStats {
     size_t size;			/* Block size. */
     uint64_t inuse;			/* Live blocks. */
     uint64_t free;			/* Carved blocks not live. */
+    uint64_t requested;			/* Bytes asked for by live blocks. */
     VtCounters counters;		/* Summed over all caches. */
 } VtBucketStats;
 
@@ -433,17 +447,27 @@ VtBlockIndex(
     return (uint32_t) ((offset * pagePtr->recip) >> 40);
 }
 
+/*
+ * The side array of a page records, per block, 0 while the block is free
+ * and 1 + (blockSize - requested) while it is live: `vtalloc stats` sums
+ * it for the requested bytes, so the fast paths keep no byte counters.
+ * Each entry is written only by whoever holds its block, and read
+ * racily (relaxed) by the statistics.
+ */
+
 #if VT_STATS
 VT_INLINE void
 VtSlackSet(
     VtPage *pagePtr,
     uint32_t index,
-    size_t slack)
+    size_t value)
 {
     if (pagePtr->slackWide) {
-	((uint16_t *) pagePtr->slackPtr)[index] = (uint16_t) slack;
+	VtStore((_Atomic uint16_t *) pagePtr->slackPtr + index,
+		(uint16_t) value);
     } else {
-	pagePtr->slackPtr[index] = (uint8_t) slack;
+	VtStore((_Atomic uint8_t *) pagePtr->slackPtr + index,
+		(uint8_t) value);
     }
 }
 
@@ -452,11 +476,12 @@ VtSlackGet(
     const VtPage *pagePtr,
     uint32_t index)
 {
-    return pagePtr->slackWide ? ((const uint16_t *) pagePtr->slackPtr)[index]
-	    : pagePtr->slackPtr[index];
+    return pagePtr->slackWide
+	    ? VtLoad((_Atomic uint16_t *) pagePtr->slackPtr + index)
+	    : VtLoad((_Atomic uint8_t *) pagePtr->slackPtr + index);
 }
 #else
-#   define VtSlackSet(pagePtr, index, slack)	((void) 0)
+#   define VtSlackSet(pagePtr, index, value)	((void) 0)
 #   define VtSlackGet(pagePtr, index)		((size_t) 0)
 #endif
 

@@ -75,7 +75,8 @@ VtPageInit(
  *	1 if blocks were carved, 0 if the page is fully carved.
  *
  * Side effects:
- *	Writes the free list links and cookies into the new blocks.
+ *	Writes the free list links and cookies into the new blocks and marks
+ *	them free in the side array.
  *
  *----------------------------------------------------------------------
  */
@@ -99,6 +100,10 @@ VtPageExtend(
     if (count > pagePtr->reserved - capacity) {
 	count = pagePtr->reserved - capacity;
     }
+#if VT_STATS
+    memset(pagePtr->slackPtr + ((size_t) capacity << pagePtr->slackWide), 0,
+	    (size_t) count << pagePtr->slackWide);
+#endif
     firstPtr = pagePtr->start + (size_t) capacity * pagePtr->blockSize;
     for (i = 0, ptr = firstPtr; i < count; i++, ptr += pagePtr->blockSize) {
 	blockPtr = (VtBlock *) ptr;

@@ -3,7 +3,8 @@
  *
  *	Statistics on demand: the counters that every cache keeps without
  *	locks are summed here, under the shared lock, together with a walk
- *	of the segments for the page figures and the committed bytes.
+ *	of the segments for the page figures, the committed bytes and the
+ *	requested bytes (from the pages' side arrays).
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -13,6 +14,7 @@
 
 static void		AddCounters(VtCounters *sumPtr,
 			    VtCounters *countersPtr);
+static uint64_t		PageRequested(const VtPage *pagePtr);
 
 /*
  *----------------------------------------------------------------------
@@ -43,6 +45,40 @@ AddCounters(
 /*
  *----------------------------------------------------------------------
  *
+ * PageRequested --
+ *
+ *	The bytes asked for by the live blocks of a page of small blocks,
+ *	from its side array.
+ *
+ * Results:
+ *	A byte count (0 when statistics are compiled out).
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static uint64_t
+PageRequested(
+    const VtPage *pagePtr)
+{
+    uint64_t requested = 0;
+    uint32_t i, capacity = VtLoad(&pagePtr->capacity);
+
+    for (i = 0; i < capacity; i++) {
+	size_t entry = VtSlackGet(pagePtr, i);
+
+	if (entry != 0) {
+	    requested += pagePtr->blockSize + 1 - entry;
+	}
+    }
+    return requested;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtGetStats --
  *
  *	Fill *statsPtr with the process-wide figures.
@@ -64,6 +100,7 @@ VtGetStats(
 {
     uint64_t carved[VT_NBUCKETS + 1];
     uint64_t largeBytes = 0;
+    VtBucketStats *largePtr = &statsPtr->buckets[VT_NBUCKETS];
     VtSegment *segPtr;
     VtCache *cachePtr;
     unsigned i;
@@ -89,6 +126,7 @@ VtGetStats(
 	if (segPtr->kind == VT_SEGMENT_HUGE) {
 	    statsPtr->pagesInuse++;
 	    largeBytes += VtUsableSize(&segPtr->pages[1]);
+	    largePtr->requested += segPtr->pages[1].requested;
 	    continue;
 	}
 	for (i = 1; i < VT_SLICES; i += segPtr->map[i]->slices) {
@@ -99,10 +137,13 @@ VtGetStats(
 		statsPtr->pagesInuse++;
 		statsPtr->pagesOrphaned += pagePtr->orphan;
 		carved[pagePtr->bucket] += VtLoad(&pagePtr->capacity);
+		statsPtr->buckets[pagePtr->bucket].requested
+			+= PageRequested(pagePtr);
 		break;
 	    case VT_PAGE_LARGE:
 		statsPtr->pagesInuse++;
 		largeBytes += VtUsableSize(pagePtr);
+		largePtr->requested += pagePtr->requested;
 		break;
 	    case VT_PAGE_FREE:
 		statsPtr->freeSlices += pagePtr->slices;
@@ -125,7 +166,7 @@ VtGetStats(
 	statsPtr->allocs += allocs;
 	statsPtr->frees += frees;
 	statsPtr->remoteFrees += VtLoad(&countersPtr->remoteFrees);
-	statsPtr->requested += VtLoad(&countersPtr->requested);
+	statsPtr->requested += bucketPtr->requested;
 	if (i < VT_NBUCKETS) {
 	    statsPtr->inuse += bucketPtr->inuse * bucketPtr->size;
 	}

@@ -385,6 +385,8 @@ StatsCmd(
 		Tcl_NewWideIntObj((Tcl_WideInt) b->inuse));
 	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj("free", -1),
 		Tcl_NewWideIntObj((Tcl_WideInt) b->free));
+	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj("requested", -1),
+		Tcl_NewWideIntObj((Tcl_WideInt) b->requested));
 #define VT_PUT_COUNTER(name, key) \
 	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj(key, -1),	\
 		Tcl_NewWideIntObj((Tcl_WideInt) VtLoad(&b->counters.name)));
