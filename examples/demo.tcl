@@ -18,8 +18,8 @@ set rounds 20000
 proc Show {title stats} {
     puts "$title:"
     foreach key {threads allocs frees remotefrees requested inuse committed
-	    rss pagesinuse pagesorphaned} {
-	puts [format "  %-14s %12s" $key [dict get $stats $key]]
+	    released rss {pages inuse} {pages orphaned}} {
+	puts [format "  %-14s %12s" $key [dict get $stats {*}$key]]
     }
 }
 

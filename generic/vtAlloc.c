@@ -150,7 +150,7 @@ LargeAlloc(
 {
     VtPage *pagePtr;
 
-    VtpLockAcquire(&vtShared.lock);
+    VtSharedLock();
     if (size > VT_LARGE_MAX) {
 	pagePtr = VtHugeAlloc(size);
     } else {
@@ -161,9 +161,9 @@ LargeAlloc(
 	}
     }
     if (pagePtr != NULL) {
-	pagePtr->requested = size;
+	pagePtr->u.requested = size;
     }
-    VtpLockRelease(&vtShared.lock);
+    VtSharedUnlock();
     if (pagePtr == NULL) {
 	return NULL;
     }
@@ -212,7 +212,7 @@ VtRealloc(
 	    return ptr;
 	}
     } else if (size > VT_SMALL_MAX && size <= usable && size > usable / 2) {
-	pagePtr->requested = size;
+	pagePtr->u.requested = size;
 	return ptr;
     }
     newPtr = VtMalloc(size);

@@ -242,15 +242,13 @@ Vt_UsableSize(
  *
  * Vt_Trim --
  *
- *	Give free memory back to the OS. Free runs are kept for reuse in
- *	this version; releasing them (after a decay, or here at once) comes
- *	with the shared cache's release work.
+ *	Give free memory back to the OS now (see VtTrim).
  *
  * Results:
  *	None.
  *
  * Side effects:
- *	None yet.
+ *	System calls.
  *
  *----------------------------------------------------------------------
  */
@@ -258,4 +256,5 @@ Vt_UsableSize(
 void
 Vt_Trim(void)
 {
+    VtTrim();
 }

@@ -43,9 +43,16 @@ static _Atomic int initialized;
 
 #define VT_ORPHAN_LOOKS 4
 
+/*
+ * How many partial pages a refill compares to find the fullest.
+ */
+
+#define VT_PARTIAL_LOOKS 16
+
 static void		CacheExit(void *data);
 static VtPage *		SharedPage(VtCache *cachePtr, unsigned bucket);
 static void		ScanFull(VtCache *cachePtr, unsigned bucket);
+static VtPage *		FullestPartial(VtPageList *listPtr);
 
 /*
  *----------------------------------------------------------------------
@@ -70,14 +77,55 @@ VtInit(void)
     if (atomic_load_explicit(&initialized, memory_order_acquire)) {
 	return;
     }
-    VtpLockAcquire(&vtShared.lock);
+    VtSharedLock();
     if (!atomic_load_explicit(&initialized, memory_order_relaxed)) {
 	VtBucketsInit();
+	VtOptionsInit();
 	vtCookieKey = VtpRandom() | 1;
 	VtpThreadExitInit(CacheExit);
 	atomic_store_explicit(&initialized, 1, memory_order_release);
     }
+    VtSharedUnlock();
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtSharedLock, VtSharedUnlock --
+ *
+ *	Take and leave the shared cache's lock. Leaving it is where freed
+ *	runs beyond the reserve are handed to the release policy
+ *	(VtReleaseFreed); a purger thread it asks for is started once the
+ *	lock is free.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	See VtReleaseFreed.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtSharedLock(void)
+{
+    VtpLockAcquire(&vtShared.lock);
+}
+
+void
+VtSharedUnlock(void)
+{
+    int startPurger = 0;
+
+    if ((uint64_t) vtShared.dirtySlices * VT_SLICE_SIZE
+	    > (uint64_t) VtOption(RESERVE)) {
+	startPurger = VtReleaseFreed();
+    }
     VtpLockRelease(&vtShared.lock);
+    if (startPurger) {
+	VtPurgerStart();
+    }
 }
 
 /*
@@ -106,7 +154,7 @@ VtCacheGet(void)
 	return cachePtr;
     }
     VtInit();
-    VtpLockAcquire(&vtShared.lock);
+    VtSharedLock();
     cachePtr = vtShared.freeCachesPtr;
     if (cachePtr != NULL) {
 	vtShared.freeCachesPtr = cachePtr->nextPtr;
@@ -118,7 +166,7 @@ VtCacheGet(void)
 
 	cachePtr = VtpReserve(sizeof(VtCache), 4096);
 	if (cachePtr == NULL || !VtpCommit(cachePtr, sizeof(VtCache))) {
-	    VtpLockRelease(&vtShared.lock);
+	    VtSharedUnlock();
 	    return &vtEmptyCache;
 	}
 	memset(cachePtr, 0, sizeof(VtCache));
@@ -128,10 +176,12 @@ VtCacheGet(void)
     }
     cachePtr->live = 1;
     cachePtr->threadId = VtpThreadId();
+    cachePtr->trimEpoch = atomic_load_explicit(&vtShared.trimEpoch,
+	    memory_order_relaxed);
     cachePtr->nextPtr = vtShared.cachesPtr;
     vtShared.cachesPtr = cachePtr;
     vtShared.threads++;
-    VtpLockRelease(&vtShared.lock);
+    VtSharedUnlock();
 
     vtCachePtr = cachePtr;
     VtpThreadExitArm(cachePtr);
@@ -171,10 +221,11 @@ CacheExit(
  * VtCacheDissolve --
  *
  *	Dissolve the calling thread's cache: pages without live blocks go
- *	back to their segments, pages with live blocks become orphans in the
- *	shared cache (frees into them keep working from any thread and
- *	another thread may adopt them), the counters join the retired
- *	totals and the cache is kept for the next thread.
+ *	back to their segments and are released at once beyond the reserve,
+ *	pages with live blocks become orphans in the shared cache (frees into
+ *	them keep working from any thread, another thread may adopt them, and
+ *	once empty they are released), the counters join the retired totals
+ *	and the cache is kept for the next thread.
  *
  * Results:
  *	None.
@@ -195,7 +246,7 @@ VtCacheDissolve(
     unsigned bucket, i;
 
     vtCachePtr = &vtEmptyCache;
-    VtpLockAcquire(&vtShared.lock);
+    VtSharedLock();
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	VtPage *lists[2];
 
@@ -240,7 +291,8 @@ VtCacheDissolve(
     cachePtr->nextPtr = vtShared.freeCachesPtr;
     vtShared.freeCachesPtr = cachePtr;
     vtShared.threads--;
-    VtpLockRelease(&vtShared.lock);
+    VtPurge(1, (uint64_t) VtOption(RESERVE));
+    VtSharedUnlock();
 }
 
 /*
@@ -283,6 +335,40 @@ ScanFull(
 /*
  *----------------------------------------------------------------------
  *
+ * FullestPartial --
+ *
+ *	Choose the partial page to allocate from next: the one with the most
+ *	live blocks among the first VT_PARTIAL_LOOKS, so that sparse pages
+ *	drain, empty and go back to the OS.
+ *
+ * Results:
+ *	A page of the list, or NULL if it is empty.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VtPage *
+FullestPartial(
+    VtPageList *listPtr)
+{
+    VtPage *pagePtr, *bestPtr = listPtr->firstPtr;
+    int looks = 0;
+
+    for (pagePtr = bestPtr; pagePtr != NULL && looks < VT_PARTIAL_LOOKS;
+	    pagePtr = pagePtr->nextPtr, looks++) {
+	if (pagePtr->used > bestPtr->used) {
+	    bestPtr = pagePtr;
+	}
+    }
+    return bestPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * SharedPage --
  *
  *	A page for `bucket` from the shared cache: an orphan with free
@@ -306,7 +392,7 @@ SharedPage(
     VtPage *pagePtr;
     int looks;
 
-    VtpLockAcquire(&vtShared.lock);
+    VtSharedLock();
     looks = 0;
     while (looks < VT_ORPHAN_LOOKS && orphansPtr->count > 0) {
 	pagePtr = orphansPtr->firstPtr;
@@ -322,7 +408,7 @@ SharedPage(
 		|| VtLoad(&pagePtr->capacity) < pagePtr->reserved) {
 	    atomic_store_explicit(&pagePtr->ownerPtr, cachePtr,
 		    memory_order_relaxed);
-	    VtpLockRelease(&vtShared.lock);
+	    VtSharedUnlock();
 	    return pagePtr;
 	}
 
@@ -345,7 +431,7 @@ SharedPage(
     if (pagePtr != NULL) {
 	VtPageInit(pagePtr, bucket, cachePtr);
     }
-    VtpLockRelease(&vtShared.lock);
+    VtSharedUnlock();
     return pagePtr;
 }
 
@@ -374,8 +460,13 @@ VtCacheRefill(
     VtCache *cachePtr,
     unsigned bucket)
 {
-    VtPage *pagePtr = cachePtr->pages[bucket];
+    VtPage *pagePtr;
 
+    if (VT_UNLIKELY(cachePtr->trimEpoch != atomic_load_explicit(
+	    &vtShared.trimEpoch, memory_order_relaxed))) {
+	VtCacheTrim(cachePtr);
+    }
+    pagePtr = cachePtr->pages[bucket];
     if (pagePtr != &vtEmptyPage) {
 	VtPageCollect(pagePtr);
 	if (pagePtr->freePtr != NULL || VtPageExtend(pagePtr)) {
@@ -398,7 +489,7 @@ VtCacheRefill(
 	    memory_order_acquire)) {
 	ScanFull(cachePtr, bucket);
     }
-    pagePtr = cachePtr->partial[bucket].firstPtr;
+    pagePtr = FullestPartial(&cachePtr->partial[bucket]);
     if (pagePtr != NULL) {
 	VtListRemove(&cachePtr->partial[bucket], pagePtr);
 	VtPageCollect(pagePtr);
@@ -457,8 +548,8 @@ VtCachePageEmptied(
     }
     if (pagePtr->used == 0) {
 	VtListRemove(&cachePtr->partial[bucket], pagePtr);
-	VtpLockAcquire(&vtShared.lock);
+	VtSharedLock();
 	VtRunFree(pagePtr);
-	VtpLockRelease(&vtShared.lock);
+	VtSharedUnlock();
     }
 }

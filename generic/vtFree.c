@@ -294,11 +294,11 @@ FreeLarge(
 	VtCount(&cachePtr->counters[VT_NBUCKETS], frees);
     }
 #endif
-    VtpLockAcquire(&vtShared.lock);
+    VtSharedLock();
     if (segPtr->kind == VT_SEGMENT_HUGE) {
 	VtHugeFree(segPtr);
     } else {
 	VtRunFree(pagePtr);
     }
-    VtpLockRelease(&vtShared.lock);
+    VtSharedUnlock();
 }

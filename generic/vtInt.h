@@ -141,6 +141,32 @@ VT_INLINE unsigned VT_LOG2_64(unsigned __int64 x) {
      : ((size_t) 9 + ((b) - 8) % 8) << (4 + ((b) - 8) / 8))
 
 /*
+ * Run-time knobs: name in `vtalloc config`, environment variable read once
+ * at start, default, range, unit. Declared once; parsing, the Tcl command
+ * and the checks are generated from this list.
+ */
+
+#define VT_OPTIONS(X) \
+    X(DECAY, "decay", "VTALLOC_DECAY", 250, 0, 3600000, "ms")		\
+    X(RESERVE, "reserve", "VTALLOC_RESERVE", 4194304, 0,		\
+	    (int64_t) 1 << 40, "bytes")					\
+    X(PURGER, "purger", "VTALLOC_PURGER", 1, 0, 1, "boolean")
+
+typedef enum VtOption {
+#define VT_OPTION_ENUM(id, name, env, def, min, max, unit) VT_OPTION_##id,
+    VT_OPTIONS(VT_OPTION_ENUM)
+#undef VT_OPTION_ENUM
+    VT_OPTION_COUNT
+} VtOption;
+
+typedef struct VtOptionInfo {
+    const char *name;			/* -name in vtalloc config. */
+    const char *env;			/* Environment variable. */
+    int64_t def, min, max;		/* Default and range. */
+    const char *unit;
+} VtOptionInfo;
+
+/*
  * The statistics one cache keeps per bucket (index VT_NBUCKETS counts the
  * large and huge blocks). Declared once; the struct, the sum and the Tcl
  * output are generated from this list.
@@ -251,7 +277,10 @@ typedef struct VT_ALIGNED(128) VtPage {
 
     VT_ALIGNED(64) _Atomic(VtBlock *) remotePtr;
 					/* Blocks freed by other threads. */
-    size_t requested;			/* Large block: bytes asked for. */
+    union {
+	size_t requested;		/* Large block: bytes asked for. */
+	uint64_t freeSince;		/* Free run: VtpNow() when freed. */
+    } u;
     struct VtPage *nextPtr;		/* Bucket list, orphan list or free */
     struct VtPage *prevPtr;		/* run list. */
     uint16_t slackInline[16];		/* Side array of pages with at most
@@ -301,6 +330,7 @@ struct VtCache {
 					 * of the bucket may have remote
 					 * blocks to collect. */
     int live;				/* A thread is using the cache. */
+    uint64_t trimEpoch;			/* vtShared.trimEpoch last seen. */
     uintptr_t threadId;			/* Platform id of that thread. */
     VtCache *nextPtr;			/* All caches, or free caches. */
     VtCounters counters[VT_NBUCKETS + 1];
@@ -334,6 +364,13 @@ typedef struct VtShared {
     size_t threads;			/* Caches in use. */
     size_t segments;			/* Normal segments. */
     size_t hugeBytes;			/* Bytes in huge segments. */
+    size_t dirtySlices;			/* Free slices still committed. */
+    uint64_t releasedBytes;		/* Given back to the OS so far. */
+    uint64_t lastPurge;			/* VtpNow() of the last purge. */
+    uint64_t purges;			/* Purge passes run. */
+    int purgerRunning;			/* The background purger is alive. */
+    int startPurger;			/* Start it when the lock is left. */
+    _Atomic uint64_t trimEpoch;		/* Raised by every trim. */
     VtCounters retired[VT_NBUCKETS + 1];/* Counters of exited threads. */
 } VtShared;
 
@@ -354,22 +391,27 @@ typedef struct VtBucketStats {
  */
 
 #define VT_TOTALS(X) \
-    X(threads, "threads")	/* caches in use */			\
-    X(requested, "requested")	/* bytes asked for by live blocks */	\
-    X(inuse, "inuse")		/* bytes of live blocks */		\
-    X(committed, "committed")	/* bytes held from the OS */		\
-    X(reserved, "reserved")	/* address space reserved */		\
-    X(rss, "rss")		/* process resident bytes */		\
-    X(allocs, "allocs")		/* allocations so far */		\
-    X(frees, "frees")		/* frees so far */			\
-    X(remoteFrees, "remotefrees") /* ... by a thread not the owner */	\
-    X(segments, "segments")	/* normal segments */			\
-    X(pagesInuse, "pagesinuse")	/* pages holding blocks */		\
-    X(pagesOrphaned, "pagesorphaned") /* ... of exited threads */	\
-    X(freeSlices, "freeslices")	/* 64 KiB slices in free runs */
+    X(threads, "", "threads")		/* caches in use */		\
+    X(requested, "", "requested")	/* bytes asked for, live blocks */\
+    X(inuse, "", "inuse")		/* bytes of live blocks */	\
+    X(committed, "", "committed")	/* bytes held from the OS */	\
+    X(reserved, "", "reserved")		/* address space reserved */	\
+    X(released, "", "released")		/* bytes given back so far */	\
+    X(rss, "", "rss")			/* process resident bytes */	\
+    X(allocs, "", "allocs")		/* allocations so far */	\
+    X(frees, "", "frees")		/* frees so far */		\
+    X(remoteFrees, "", "remotefrees")	/* ... by another thread */	\
+    X(pagesInuse, "pages", "inuse")	/* pages holding blocks */	\
+    X(pagesFree, "pages", "free")	/* free slices, committed */	\
+    X(pagesOrphaned, "pages", "orphaned") /* of exited threads */	\
+    X(pagesReleased, "pages", "released") /* free slices, released */	\
+    X(segments, "shared", "segments")	/* 4 MiB segments */		\
+    X(dirty, "shared", "dirty")		/* committed bytes in free runs */\
+    X(huge, "shared", "huge")		/* bytes of huge blocks */	\
+    X(purges, "shared", "purges")	/* release passes so far */
 
 typedef struct VtStats {
-#define VT_DECLARE_TOTAL(name, key) uint64_t name;
+#define VT_DECLARE_TOTAL(name, group, key) uint64_t name;
     VT_TOTALS(VT_DECLARE_TOTAL)
 #undef VT_DECLARE_TOTAL
     VtBucketStats buckets[VT_NBUCKETS + 1];
@@ -391,6 +433,8 @@ MODULE_SCOPE const uint8_t vtBucketOf[VT_SMALL_MAX / VT_ALIGN + 1];
 MODULE_SCOPE VtBucketInfo vtBuckets[VT_NBUCKETS];
 MODULE_SCOPE uintptr_t vtCookieKey;
 MODULE_SCOPE _Atomic uint64_t vtSegmentMap[];
+MODULE_SCOPE const VtOptionInfo vtOptionInfo[VT_OPTION_COUNT];
+MODULE_SCOPE _Atomic int64_t vtOptions[VT_OPTION_COUNT];
 
 /*
  *----------------------------------------------------------------------
@@ -501,6 +545,8 @@ MODULE_SCOPE void	VtBucketsInit(void);
 /* vtSegment.c */
 MODULE_SCOPE VtPage *	VtRunAlloc(unsigned slices);
 MODULE_SCOPE void	VtRunFree(VtPage *pagePtr);
+MODULE_SCOPE size_t	VtRunDecommit(VtPage *runPtr);
+MODULE_SCOPE void	VtSegmentRelease(VtSegment *segPtr);
 MODULE_SCOPE VtPage *	VtHugeAlloc(size_t size);
 MODULE_SCOPE void	VtHugeFree(VtSegment *segPtr);
 MODULE_SCOPE size_t	VtUsableSize(const VtPage *pagePtr);
@@ -518,6 +564,8 @@ MODULE_SCOPE int	VtPageIsValid(const VtPage *pagePtr);
 
 /* vtCache.c */
 MODULE_SCOPE void	VtInit(void);
+MODULE_SCOPE void	VtSharedLock(void);
+MODULE_SCOPE void	VtSharedUnlock(void);
 MODULE_SCOPE VtCache *	VtCacheGet(void);
 MODULE_SCOPE void	VtCacheDissolve(VtCache *cachePtr);
 MODULE_SCOPE VtPage *	VtCacheRefill(VtCache *cachePtr, unsigned bucket);
@@ -532,6 +580,19 @@ MODULE_SCOPE void *	VtRealloc(void *ptr, size_t size);
 MODULE_SCOPE void	VtFree(void *ptr);
 MODULE_SCOPE VtPage *	VtLookup(const void *ptr, uint32_t *indexPtr,
 			    const char *what);
+
+/* vtRelease.c */
+MODULE_SCOPE int	VtReleaseFreed(void);
+MODULE_SCOPE void	VtPurge(int force, uint64_t keep);
+MODULE_SCOPE void	VtSweepOrphans(void);
+MODULE_SCOPE void	VtCacheTrim(VtCache *cachePtr);
+MODULE_SCOPE void	VtTrim(void);
+MODULE_SCOPE void	VtPurgerStart(void);
+
+/* vtOptions.c */
+MODULE_SCOPE void	VtOptionsInit(void);
+MODULE_SCOPE int	VtOptionSet(VtOption option, int64_t value);
+#define VtOption(id)	VtLoad(&vtOptions[VT_OPTION_##id])
 
 /* vtStats.c */
 MODULE_SCOPE void	VtGetStats(VtStats *statsPtr);
@@ -560,6 +621,10 @@ MODULE_SCOPE VT_NORETURN void VtPanic(const char *format, ...);
  *   VtpRss	  resident bytes of the process (0 if unknown).
  *   VtpNow	  monotonic nanoseconds.
  *   VtpRandom	  a value that differs between runs.
+ *   VtpThreadStart
+ *		  run `proc(data)` in a new detached thread. 0 on failure.
+ *   VtpSleep	  sleep for some milliseconds.
+ *   VtpGetEnv	  an environment variable, or NULL.
  *   VtpWrite	  write a message to standard error.
  *   VtpAbort	  end the process abnormally.
  *
@@ -578,6 +643,9 @@ MODULE_SCOPE uintptr_t	VtpThreadId(void);
 MODULE_SCOPE uint64_t	VtpRss(void);
 MODULE_SCOPE uint64_t	VtpNow(void);
 MODULE_SCOPE uintptr_t	VtpRandom(void);
+MODULE_SCOPE int	VtpThreadStart(void (*proc)(void *), void *data);
+MODULE_SCOPE void	VtpSleep(unsigned milliseconds);
+MODULE_SCOPE const char *VtpGetEnv(const char *name);
 MODULE_SCOPE void	VtpWrite(const char *message);
 MODULE_SCOPE VT_NORETURN void VtpAbort(void);
 

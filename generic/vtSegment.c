@@ -4,8 +4,10 @@
  *	Segments and page runs: 4 MiB regions reserved from the OS, cut into
  *	64 KiB slices. Free slices form runs that are merged with their free
  *	neighbours as soon as they are freed, so the memory of an emptied page
- *	can serve any bucket or a large block. Huge blocks get a segment of
- *	their own. Every function here runs with the shared cache's lock held.
+ *	can serve any bucket or a large block. A segment knows which of its
+ *	slices hold memory (committedMask); free slices that do are "dirty"
+ *	until vtRelease.c gives their memory back. Huge blocks get a segment
+ *	of their own. Every function here runs with the shared lock held.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -30,6 +32,8 @@ _Atomic uint64_t vtSegmentMap[((size_t) 1
     ((sizeof(VtSegment) + 4095) & ~(size_t) 4095)
 
 static void		MapMark(VtSegment *segPtr, int known);
+static uint64_t		RunMask(unsigned first, unsigned slices);
+static void		SegmentUnlink(VtSegment *segPtr);
 static VtSegment *	SegmentNew(size_t size, enum VtSegmentKind kind);
 static void		RunInsert(VtSegment *segPtr, unsigned first,
 			    unsigned slices);
@@ -69,6 +73,64 @@ MapMark(
 	atomic_fetch_and_explicit(&vtSegmentMap[n >> 6], ~bit,
 		memory_order_release);
     }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * RunMask --
+ *
+ *	The bits of slices first .. first+slices-1 in a slice mask.
+ *
+ * Results:
+ *	A mask.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static uint64_t
+RunMask(
+    unsigned first,
+    unsigned slices)
+{
+    return ((~(uint64_t) 0) >> (64 - slices)) << first;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * SegmentUnlink --
+ *
+ *	Take a segment off the shared cache's list and out of the segment
+ *	map, and give its memory back.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Unmaps the segment.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+SegmentUnlink(
+    VtSegment *segPtr)
+{
+    if (segPtr->prevPtr != NULL) {
+	segPtr->prevPtr->nextPtr = segPtr->nextPtr;
+    } else {
+	vtShared.segmentsPtr = segPtr->nextPtr;
+    }
+    if (segPtr->nextPtr != NULL) {
+	segPtr->nextPtr->prevPtr = segPtr->prevPtr;
+    }
+    MapMark(segPtr, 0);
+    vtShared.releasedBytes += VtSegmentCommitted(segPtr);
+    VtpRelease(segPtr, segPtr->size);
 }
 
 /*
@@ -257,11 +319,14 @@ VtRunAlloc(
 	RunInsert(segPtr, first + slices, length - slices);
     }
 
-    mask = ((~(uint64_t) 0) >> (64 - slices)) << first;
+    mask = RunMask(first, slices);
+    vtShared.dirtySlices -= VT_POPCOUNT64(segPtr->committedMask & mask);
     if ((segPtr->committedMask & mask) != mask) {
 	if (!VtpCommit((uint8_t *) segPtr + first * VT_SLICE_SIZE,
 		slices * VT_SLICE_SIZE)) {
+	    vtShared.dirtySlices += VT_POPCOUNT64(segPtr->committedMask & mask);
 	    RunInsert(segPtr, first, slices);
+	    segPtr->pages[first].u.freeSince = VtpNow();
 	    return NULL;
 	}
 	segPtr->committedMask |= mask;
@@ -300,6 +365,7 @@ VtRunFree(
     VtPage *nearPtr;
 
     segPtr->usedSlices -= slices;
+    vtShared.dirtySlices += slices;
     atomic_store_explicit(&pagePtr->ownerPtr, NULL, memory_order_relaxed);
     pagePtr->state = VT_PAGE_NONE;
     pagePtr->inFull = pagePtr->orphan = 0;
@@ -321,6 +387,76 @@ VtRunFree(
 	}
     }
     RunInsert(segPtr, first, slices);
+    segPtr->pages[first].u.freeSince = VtpNow();
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtRunDecommit --
+ *
+ *	Give back the memory of a free run's committed slices, keeping the
+ *	address range (one call per stretch of committed slices).
+ *
+ * Results:
+ *	The number of slices released.
+ *
+ * Side effects:
+ *	The slices are no longer dirty.
+ *
+ *----------------------------------------------------------------------
+ */
+
+size_t
+VtRunDecommit(
+    VtPage *runPtr)
+{
+    VtSegment *segPtr = VtSegmentOf(runPtr);
+    uint64_t dirty = segPtr->committedMask
+	    & RunMask(runPtr->index, runPtr->slices);
+    size_t count = VT_POPCOUNT64(dirty);
+
+    while (dirty != 0) {
+	unsigned first = VT_CTZ64(dirty);
+	unsigned length = VT_CTZ64(~(dirty >> first));
+
+	VtpDecommit((uint8_t *) segPtr + first * VT_SLICE_SIZE,
+		length * VT_SLICE_SIZE);
+	dirty &= ~RunMask(first, length);
+    }
+    segPtr->committedMask &= ~RunMask(runPtr->index, runPtr->slices);
+    vtShared.dirtySlices -= count;
+    vtShared.releasedBytes += count * VT_SLICE_SIZE;
+    return count;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtSegmentRelease --
+ *
+ *	Unmap a normal segment none of whose slices is in use.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	The segment and its free run are gone.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtSegmentRelease(
+    VtSegment *segPtr)
+{
+    VtPage *runPtr = &segPtr->pages[1];
+
+    RunUnlink(runPtr);
+    vtShared.dirtySlices -= VT_POPCOUNT64(segPtr->committedMask
+	    & ~(uint64_t) 1);
+    vtShared.segments--;
+    SegmentUnlink(segPtr);
 }
 
 /*
@@ -389,17 +525,8 @@ void
 VtHugeFree(
     VtSegment *segPtr)
 {
-    if (segPtr->prevPtr != NULL) {
-	segPtr->prevPtr->nextPtr = segPtr->nextPtr;
-    } else {
-	vtShared.segmentsPtr = segPtr->nextPtr;
-    }
-    if (segPtr->nextPtr != NULL) {
-	segPtr->nextPtr->prevPtr = segPtr->prevPtr;
-    }
     vtShared.hugeBytes -= segPtr->size;
-    MapMark(segPtr, 0);
-    VtpRelease(segPtr, segPtr->size);
+    SegmentUnlink(segPtr);
 }
 
 /*

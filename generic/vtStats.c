@@ -111,6 +111,10 @@ VtGetStats(
     VtpLockAcquire(&vtShared.lock);
     statsPtr->threads = vtShared.threads;
     statsPtr->segments = vtShared.segments;
+    statsPtr->dirty = (uint64_t) vtShared.dirtySlices * VT_SLICE_SIZE;
+    statsPtr->huge = vtShared.hugeBytes;
+    statsPtr->released = vtShared.releasedBytes;
+    statsPtr->purges = vtShared.purges;
     for (i = 0; i <= VT_NBUCKETS; i++) {
 	AddCounters(&statsPtr->buckets[i].counters, &vtShared.retired[i]);
 	for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
@@ -126,7 +130,7 @@ VtGetStats(
 	if (segPtr->kind == VT_SEGMENT_HUGE) {
 	    statsPtr->pagesInuse++;
 	    largeBytes += VtUsableSize(&segPtr->pages[1]);
-	    largePtr->requested += segPtr->pages[1].requested;
+	    largePtr->requested += segPtr->pages[1].u.requested;
 	    continue;
 	}
 	for (i = 1; i < VT_SLICES; i += segPtr->map[i]->slices) {
@@ -143,11 +147,16 @@ VtGetStats(
 	    case VT_PAGE_LARGE:
 		statsPtr->pagesInuse++;
 		largeBytes += VtUsableSize(pagePtr);
-		largePtr->requested += pagePtr->requested;
+		largePtr->requested += pagePtr->u.requested;
 		break;
-	    case VT_PAGE_FREE:
-		statsPtr->freeSlices += pagePtr->slices;
+	    case VT_PAGE_FREE: {
+		unsigned dirty = VT_POPCOUNT64(segPtr->committedMask
+			& ((~(uint64_t) 0 >> (64 - pagePtr->slices)) << i));
+
+		statsPtr->pagesFree += dirty;
+		statsPtr->pagesReleased += pagePtr->slices - dirty;
 		break;
+	    }
 	    }
 	}
     }

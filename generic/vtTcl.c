@@ -48,8 +48,12 @@ static int	GetBlock(Tcl_Interp *interp, Tcl_Obj *objPtr, int remove,
 		    void **ptrPtr, size_t *sizePtr);
 static Tcl_Obj *NewHandle(void *ptr, size_t size);
 static void	PanicToTcl(const char *message);
+static int	ConfigCmd(Tcl_Interp *interp, int objc,
+		    Tcl_Obj *const objv[]);
 static int	CrashCmd(Tcl_Interp *interp, int objc,
 		    Tcl_Obj *const objv[]);
+static void	PutFigure(Tcl_Obj *dictPtr, const char *group,
+		    const char *key, uint64_t value);
 static int	StatsCmd(Tcl_Interp *interp, int objc,
 		    Tcl_Obj *const objv[]);
 static int	VtallocObjCmd(ClientData clientData, Tcl_Interp *interp,
@@ -338,6 +342,130 @@ BlockCmd(
 /*
  *----------------------------------------------------------------------
  *
+ * PutFigure --
+ *
+ *	Put one figure into the stats dict, at the top or in the sub-dict
+ *	of its group.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Changes the dict.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+PutFigure(
+    Tcl_Obj *dictPtr,
+    const char *group,
+    const char *key,
+    uint64_t value)
+{
+    Tcl_Obj *keys[2];
+    int n = 0;
+
+    if (group[0] != '\0') {
+	keys[n++] = Tcl_NewStringObj(group, -1);
+    }
+    keys[n++] = Tcl_NewStringObj(key, -1);
+    Tcl_DictObjPutKeyList(NULL, dictPtr, n, keys,
+	    Tcl_NewWideIntObj((Tcl_WideInt) value));
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * ConfigCmd --
+ *
+ *	vtalloc config ?-option ?value -option value ...??: the knobs in
+ *	force, one knob, or set knobs (all values are checked before any is
+ *	set).
+ *
+ * Results:
+ *	A Tcl result.
+ *
+ * Side effects:
+ *	May change knobs.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+ConfigCmd(
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    static const char *names[VT_OPTION_COUNT + 1];
+    int64_t values[VT_OPTION_COUNT];
+    int set[VT_OPTION_COUNT];
+    int i, option;
+
+    for (i = 0; i < VT_OPTION_COUNT; i++) {
+	static char flags[VT_OPTION_COUNT][32];
+
+	snprintf(flags[i], sizeof(flags[i]), "-%s", vtOptionInfo[i].name);
+	names[i] = flags[i];
+	set[i] = 0;
+    }
+    names[VT_OPTION_COUNT] = NULL;
+    VtInit();
+
+    if (objc == 2) {
+	Tcl_Obj *dictPtr = Tcl_NewDictObj();
+
+	for (i = 0; i < VT_OPTION_COUNT; i++) {
+	    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj(names[i], -1),
+		    Tcl_NewWideIntObj((Tcl_WideInt) VtLoad(&vtOptions[i])));
+	}
+	Tcl_SetObjResult(interp, dictPtr);
+	return TCL_OK;
+    }
+    if (objc == 3) {
+	if (Tcl_GetIndexFromObj(interp, objv[2], names, "option", 0,
+		&option) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	Tcl_SetObjResult(interp,
+		Tcl_NewWideIntObj((Tcl_WideInt) VtLoad(&vtOptions[option])));
+	return TCL_OK;
+    }
+    if (objc % 2 != 0) {
+	Tcl_WrongNumArgs(interp, 2, objv, "?-option ?value -option value ...??");
+	return TCL_ERROR;
+    }
+    for (i = 2; i < objc; i += 2) {
+	const VtOptionInfo *infoPtr;
+	Tcl_WideInt value;
+
+	if (Tcl_GetIndexFromObj(interp, objv[i], names, "option", 0,
+		&option) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	infoPtr = &vtOptionInfo[option];
+	if (Tcl_GetWideIntFromObj(NULL, objv[i + 1], &value) != TCL_OK
+		|| value < infoPtr->min || value > infoPtr->max) {
+	    return Fail(interp, "VALUE", "expected an integer from %lld to "
+		    "%lld (%s) for %s but got \"%.50s\"",
+		    (long long) infoPtr->min, (long long) infoPtr->max,
+		    infoPtr->unit, names[option], Tcl_GetString(objv[i + 1]));
+	}
+	values[option] = value;
+	set[option] = 1;
+    }
+    for (i = 0; i < VT_OPTION_COUNT; i++) {
+	if (set[i]) {
+	    VtOptionSet((VtOption) i, values[i]);
+	}
+    }
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * StatsCmd --
  *
  *	vtalloc stats: the totals and the per-bucket table as a dict.
@@ -367,9 +495,8 @@ StatsCmd(
     }
     VtGetStats(&stats);
     dictPtr = Tcl_NewDictObj();
-#define VT_PUT_TOTAL(name, key) \
-    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj(key, -1),		\
-	    Tcl_NewWideIntObj((Tcl_WideInt) stats.name));
+#define VT_PUT_TOTAL(name, group, key) \
+    PutFigure(dictPtr, group, key, stats.name);
     VT_TOTALS(VT_PUT_TOTAL)
 #undef VT_PUT_TOTAL
 
@@ -484,9 +611,9 @@ VtallocObjCmd(
     Tcl_Obj *const objv[])
 {
     static const char *const subcommands[] = {
-	"block", "crash", "stats", "trim", "version", NULL
+	"block", "config", "crash", "stats", "trim", "version", NULL
     };
-    enum { C_BLOCK, C_CRASH, C_STATS, C_TRIM, C_VERSION };
+    enum { C_BLOCK, C_CONFIG, C_CRASH, C_STATS, C_TRIM, C_VERSION };
     int index;
 
     (void) clientData;
@@ -501,6 +628,8 @@ VtallocObjCmd(
     switch (index) {
     case C_BLOCK:
 	return BlockCmd(interp, objc, objv);
+    case C_CONFIG:
+	return ConfigCmd(interp, objc, objv);
     case C_CRASH:
 	return CrashCmd(interp, objc, objv);
     case C_STATS:

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -291,6 +292,91 @@ VtpRandom(void)
     value ^= (uintptr_t) VtpNow() * (uintptr_t) 0x9E3779B97F4A7C15ull;
     value ^= (uintptr_t) &value;
     return value;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpThreadStart, VtpSleep, VtpGetEnv --
+ *
+ *	Run a procedure in a new detached thread (all signals blocked in
+ *	it, so it never runs a program's handler); sleep; read the
+ *	environment.
+ *
+ * Results:
+ *	VtpThreadStart: 1 if the thread runs. VtpGetEnv: the value or NULL.
+ *
+ * Side effects:
+ *	A thread.
+ *
+ *----------------------------------------------------------------------
+ */
+
+typedef struct ThreadStart {
+    void (*proc)(void *);
+    void *data;
+} ThreadStart;
+
+static void *
+ThreadMain(
+    void *arg)
+{
+    ThreadStart start = *(ThreadStart *) arg;
+
+    munmap(arg, sizeof(ThreadStart));
+    start.proc(start.data);
+    return NULL;
+}
+
+int
+VtpThreadStart(
+    void (*proc)(void *),
+    void *data)
+{
+    ThreadStart *startPtr = VtpReserve(sizeof(ThreadStart), 0);
+    pthread_attr_t attr;
+    pthread_t thread;
+    sigset_t all, old;
+    int result;
+
+    if (startPtr == NULL) {
+	return 0;
+    }
+    startPtr->proc = proc;
+    startPtr->data = data;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    result = pthread_create(&thread, &attr, ThreadMain, startPtr);
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (result != 0) {
+	munmap(startPtr, sizeof(ThreadStart));
+	return 0;
+    }
+    return 1;
+}
+
+void
+VtpSleep(
+    unsigned milliseconds)
+{
+    struct timespec ts;
+
+    ts.tv_sec = milliseconds / 1000;
+    ts.tv_nsec = (long) (milliseconds % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+	/* Sleep the rest. */
+    }
+}
+
+const char *
+VtpGetEnv(
+    const char *name)
+{
+    return getenv(name);
 }
 
 /*

@@ -237,6 +237,76 @@ VtpRandom(void)
 /*
  *----------------------------------------------------------------------
  *
+ * VtpThreadStart, VtpSleep, VtpGetEnv --
+ *
+ *	Run a procedure in a new thread; sleep; read the environment.
+ *
+ * Results:
+ *	VtpThreadStart: 1 if the thread runs. VtpGetEnv: the value or NULL.
+ *
+ * Side effects:
+ *	A thread.
+ *
+ *----------------------------------------------------------------------
+ */
+
+typedef struct ThreadStart {
+    void (*proc)(void *);
+    void *data;
+} ThreadStart;
+
+static DWORD WINAPI
+ThreadMain(
+    LPVOID arg)
+{
+    ThreadStart start = *(ThreadStart *) arg;
+
+    VirtualFree(arg, 0, MEM_RELEASE);
+    start.proc(start.data);
+    return 0;
+}
+
+int
+VtpThreadStart(
+    void (*proc)(void *),
+    void *data)
+{
+    ThreadStart *startPtr = VirtualAlloc(NULL, sizeof(ThreadStart),
+	    MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    HANDLE thread;
+
+    if (startPtr == NULL) {
+	return 0;
+    }
+    startPtr->proc = proc;
+    startPtr->data = data;
+    thread = CreateThread(NULL, 64 * 1024, ThreadMain, startPtr,
+	    STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+    if (thread == NULL) {
+	VirtualFree(startPtr, 0, MEM_RELEASE);
+	return 0;
+    }
+    CloseHandle(thread);
+    return 1;
+}
+
+void
+VtpSleep(
+    unsigned milliseconds)
+{
+    Sleep(milliseconds);
+}
+
+const char *
+VtpGetEnv(
+    const char *name)
+{
+    return getenv(name);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtpWrite, VtpAbort --
  *
  *	Write a message to standard error; end the process.

@@ -1,0 +1,338 @@
+/*
+ * vtRelease.c --
+ *
+ *	Giving memory back to the OS. Free page runs stay committed ("dirty")
+ *	for a short decay so that a bucket that empties and refills does not
+ *	pay a system call each time; after the decay their memory is released
+ *	(decommitted), and segments with no page in use are unmapped. A small
+ *	reserve of dirty memory is kept to absorb thread churn. The work runs
+ *	on slow paths and, when the process goes idle, in a background
+ *	purger thread that exits once nothing is left to release. A trim
+ *	releases everything free at once.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+
+#define VT_MS 1000000u			/* Nanoseconds per millisecond. */
+
+static void		PurgerMain(void *data);
+static int		OrphansPending(void);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtPurge --
+ *
+ *	Release the free runs that have been free for the decay time (all of
+ *	them with `force`) until no more than `keep` bytes of free runs stay
+ *	committed, and unmap the segments left with nothing in use and
+ *	nothing committed. Shared lock held.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	System calls (madvise, munmap).
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtPurge(
+    int force,
+    uint64_t keep)
+{
+    uint64_t now = VtpNow();
+    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+    VtSegment *segPtr, *nextPtr;
+    unsigned i;
+
+    vtShared.purges++;
+    vtShared.lastPurge = now;
+    for (segPtr = vtShared.segmentsPtr; segPtr != NULL; segPtr = nextPtr) {
+	nextPtr = segPtr->nextPtr;
+	if (segPtr->kind != VT_SEGMENT_NORMAL) {
+	    continue;
+	}
+	for (i = 1; i < VT_SLICES; i += segPtr->map[i]->slices) {
+	    VtPage *runPtr = segPtr->map[i];
+
+	    if (runPtr->state == VT_PAGE_FREE
+		    && (force || now - runPtr->u.freeSince >= decay)
+		    && (uint64_t) vtShared.dirtySlices * VT_SLICE_SIZE > keep) {
+		VtRunDecommit(runPtr);
+	    }
+	}
+	if (segPtr->usedSlices == 0
+		&& (segPtr->committedMask & ~(uint64_t) 1) == 0
+		&& (force || now - segPtr->pages[1].u.freeSince >= decay)) {
+	    VtSegmentRelease(segPtr);
+	}
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtReleaseFreed --
+ *
+ *	Called as the shared lock is left while more than the reserve of
+ *	free runs is committed: release at once when the decay is 0, else
+ *	leave it to the purger thread (asking for one if none runs), or
+ *	without a purger, release what has decayed at most twice per decay.
+ *
+ * Results:
+ *	1 if the caller must start the purger once the lock is left.
+ *
+ * Side effects:
+ *	May release memory.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+VtReleaseFreed(void)
+{
+    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+    uint64_t keep = (uint64_t) VtOption(RESERVE);
+
+    if (decay == 0) {
+	VtPurge(1, keep);
+	return 0;
+    }
+    if (VtOption(PURGER)) {
+	if (vtShared.purgerRunning) {
+	    return 0;
+	}
+	vtShared.purgerRunning = 1;
+	return 1;
+    }
+    if (VtpNow() - vtShared.lastPurge >= decay / 2) {
+	VtPurge(0, keep);
+    }
+    return 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * OrphansPending --
+ *
+ *	Whether some orphan page has remote frees to collect (and so may
+ *	become empty). Shared lock held.
+ *
+ * Results:
+ *	1 or 0.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+OrphansPending(void)
+{
+    unsigned bucket;
+    VtPage *pagePtr;
+
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	for (pagePtr = vtShared.orphans[bucket].firstPtr; pagePtr != NULL;
+		pagePtr = pagePtr->nextPtr) {
+	    if (atomic_load_explicit(&pagePtr->remotePtr,
+		    memory_order_relaxed) != NULL) {
+		return 1;
+	    }
+	}
+    }
+    return 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtSweepOrphans --
+ *
+ *	Collect the remote frees of every orphan page and give back those
+ *	left with no live block. Shared lock held (it stands in for the
+ *	owner of orphans).
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Emptied orphans become free runs.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtSweepOrphans(void)
+{
+    unsigned bucket;
+    VtPage *pagePtr, *nextPtr;
+
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	VtPageList *listPtr = &vtShared.orphans[bucket];
+
+	for (pagePtr = listPtr->firstPtr; pagePtr != NULL; pagePtr = nextPtr) {
+	    nextPtr = pagePtr->nextPtr;
+	    VtPageCollect(pagePtr);
+	    if (pagePtr->used == 0) {
+		VtListRemove(listPtr, pagePtr);
+		VtRunFree(pagePtr);
+	    }
+	}
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtCacheTrim --
+ *
+ *	Trim the calling thread's cache: collect the remote frees of all its
+ *	pages, give back every page with no live block (the current pages
+ *	too), and release all free runs.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Takes the shared lock; system calls.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtCacheTrim(
+    VtCache *cachePtr)
+{
+    unsigned bucket;
+    VtPage *pagePtr, *nextPtr;
+
+    cachePtr->trimEpoch = atomic_load_explicit(&vtShared.trimEpoch,
+	    memory_order_relaxed);
+    VtSharedLock();
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	pagePtr = cachePtr->pages[bucket];
+	if (pagePtr != &vtEmptyPage) {
+	    VtPageCollect(pagePtr);
+	    if (pagePtr->used == 0) {
+		cachePtr->pages[bucket] = &vtEmptyPage;
+		VtRunFree(pagePtr);
+	    }
+	}
+	for (pagePtr = cachePtr->full[bucket].firstPtr; pagePtr != NULL;
+		pagePtr = nextPtr) {
+	    nextPtr = pagePtr->nextPtr;
+	    VtPageCollect(pagePtr);
+	    if (pagePtr->freePtr != NULL) {
+		VtListRemove(&cachePtr->full[bucket], pagePtr);
+		pagePtr->inFull = 0;
+		VtListPush(&cachePtr->partial[bucket], pagePtr);
+	    }
+	}
+	for (pagePtr = cachePtr->partial[bucket].firstPtr; pagePtr != NULL;
+		pagePtr = nextPtr) {
+	    nextPtr = pagePtr->nextPtr;
+	    VtPageCollect(pagePtr);
+	    if (pagePtr->used == 0) {
+		VtListRemove(&cachePtr->partial[bucket], pagePtr);
+		VtRunFree(pagePtr);
+	    }
+	}
+    }
+    VtPurge(1, 0);
+    VtSharedUnlock();
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtTrim --
+ *
+ *	Release everything free now: the calling thread's cache at once,
+ *	emptied orphans, all free runs; every other thread trims its own
+ *	cache on its next slow path.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	System calls.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtTrim(void)
+{
+    VtInit();
+    atomic_fetch_add_explicit(&vtShared.trimEpoch, 1, memory_order_relaxed);
+    if (vtCachePtr != &vtEmptyCache) {
+	VtCacheTrim(vtCachePtr);
+    }
+    VtSharedLock();
+    VtSweepOrphans();
+    VtPurge(1, 0);
+    VtSharedUnlock();
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtPurgerStart, PurgerMain --
+ *
+ *	The background purger: wakes every half decay, sweeps the orphans,
+ *	releases what has decayed, and ends once no more than the reserve
+ *	is left committed and no orphan has frees to collect. It allocates
+ *	nothing from vtalloc.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	A thread; system calls.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtPurgerStart(void)
+{
+    if (!VtpThreadStart(PurgerMain, NULL)) {
+	VtpLockAcquire(&vtShared.lock);
+	vtShared.purgerRunning = 0;
+	VtpLockRelease(&vtShared.lock);
+    }
+}
+
+static void
+PurgerMain(
+    void *data)
+{
+    (void) data;
+    for (;;) {
+	int64_t pause = VtOption(DECAY) / 2;
+	int done;
+
+	VtpSleep((unsigned) (pause < 5 ? 5 : pause > 1000 ? 1000 : pause));
+	VtpLockAcquire(&vtShared.lock);
+	VtSweepOrphans();
+	VtPurge(0, (uint64_t) VtOption(RESERVE));
+	done = !VtOption(PURGER) || ((uint64_t) vtShared.dirtySlices
+		* VT_SLICE_SIZE <= (uint64_t) VtOption(RESERVE)
+		&& !OrphansPending());
+	if (done) {
+	    vtShared.purgerRunning = 0;
+	}
+	VtpLockRelease(&vtShared.lock);
+	if (done) {
+	    return;
+	}
+    }
+}
