@@ -94,9 +94,9 @@ VtInit(void)
  * VtSharedLock, VtSharedUnlock --
  *
  *	Take and leave the shared cache's lock. Leaving it is where freed
- *	runs beyond the reserve are handed to the release policy
- *	(VtReleaseFreed); a purger thread it asks for is started once the
- *	lock is free.
+ *	runs beyond the reserve, and frees into orphans, are handed to the
+ *	release policy (VtReleaseFreed); a purger thread it asks for is
+ *	started once the lock is free.
  *
  * Results:
  *	None.
@@ -119,7 +119,9 @@ VtSharedUnlock(void)
     int startPurger = 0;
 
     if ((uint64_t) vtShared.dirtySlices * VT_SLICE_SIZE
-	    > (uint64_t) VtOption(RESERVE)) {
+	    > (uint64_t) VtOption(RESERVE)
+	    || atomic_load_explicit(&vtShared.orphanFreed,
+	    memory_order_relaxed)) {
 	startPurger = VtReleaseFreed();
     }
     VtpLockRelease(&vtShared.lock);

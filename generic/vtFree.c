@@ -211,7 +211,8 @@ VtFree(
  *
  *	Free a block of a page that the calling thread does not own: push it
  *	onto the page's remote list (lock-free) and raise the owner's hint
- *	for the bucket so that it looks at its full pages.
+ *	for the bucket so that it looks at its full pages; for an orphan,
+ *	make sure a sweep is coming.
  *
  * Results:
  *	None.
@@ -255,10 +256,23 @@ FreeRemote(
 	blockPtr->nextPtr = headPtr;
     } while (!atomic_compare_exchange_weak_explicit(&pagePtr->remotePtr,
 	    &headPtr, blockPtr, memory_order_release, memory_order_relaxed));
-    if (ownerPtr != NULL && !atomic_load_explicit(&ownerPtr->remoteHint[bucket],
-	    memory_order_relaxed)) {
-	atomic_store_explicit(&ownerPtr->remoteHint[bucket], 1,
-		memory_order_release);
+    if (ownerPtr != NULL) {
+	if (!atomic_load_explicit(&ownerPtr->remoteHint[bucket],
+		memory_order_relaxed)) {
+	    atomic_store_explicit(&ownerPtr->remoteHint[bucket], 1,
+		    memory_order_release);
+	}
+    } else if (!atomic_load_explicit(&vtShared.orphanFreed,
+	    memory_order_relaxed) && !atomic_exchange_explicit(
+	    &vtShared.orphanFreed, 1, memory_order_relaxed)) {
+	/*
+	 * The first free into an orphan since the last sweep makes sure a
+	 * sweep will come (see VtSharedUnlock), so that orphans emptied by
+	 * other threads go back to the OS.
+	 */
+
+	VtSharedLock();
+	VtSharedUnlock();
     }
 }
 

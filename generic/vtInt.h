@@ -371,6 +371,8 @@ typedef struct VtShared {
     int purgerRunning;			/* The background purger is alive. */
     int startPurger;			/* Start it when the lock is left. */
     _Atomic uint64_t trimEpoch;		/* Raised by every trim. */
+    _Atomic int orphanFreed;		/* A block was freed into an orphan
+					 * since the last sweep. */
     VtCounters retired[VT_NBUCKETS + 1];/* Counters of exited threads. */
 } VtShared;
 

@@ -80,9 +80,10 @@ VtPurge(
  * VtReleaseFreed --
  *
  *	Called as the shared lock is left while more than the reserve of
- *	free runs is committed: release at once when the decay is 0, else
- *	leave it to the purger thread (asking for one if none runs), or
- *	without a purger, release what has decayed at most twice per decay.
+ *	free runs is committed or blocks were freed into orphans: release at
+ *	once when the decay is 0, else leave it to the purger thread (asking
+ *	for one if none runs), or without a purger, release what has decayed
+ *	at most twice per decay.
  *
  * Results:
  *	1 if the caller must start the purger once the lock is left.
@@ -99,22 +100,20 @@ VtReleaseFreed(void)
     uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
     uint64_t keep = (uint64_t) VtOption(RESERVE);
 
-    if (decay == 0) {
-	VtPurge(1, keep);
+    if (decay == 0 || !VtOption(PURGER)) {
+	if (decay == 0 || VtpNow() - vtShared.lastPurge >= decay / 2) {
+	    VtSweepOrphans();
+	    VtPurge(decay == 0, keep);
+	}
 	return 0;
     }
-    if (VtOption(PURGER)) {
-	if (vtShared.purgerRunning) {
-	    return 0;
-	}
-	vtShared.purgerRunning = 1;
-	return 1;
+    if (vtShared.purgerRunning) {
+	return 0;
     }
-    if (VtpNow() - vtShared.lastPurge >= decay / 2) {
-	VtPurge(0, keep);
-    }
-    return 0;
+    vtShared.purgerRunning = 1;
+    return 1;
 }
+
 
 /*
  *----------------------------------------------------------------------
@@ -175,6 +174,7 @@ VtSweepOrphans(void)
     unsigned bucket;
     VtPage *pagePtr, *nextPtr;
 
+    atomic_store_explicit(&vtShared.orphanFreed, 0, memory_order_relaxed);
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	VtPageList *listPtr = &vtShared.orphans[bucket];
 
@@ -287,9 +287,10 @@ VtTrim(void)
  *
  * VtPurgerStart, PurgerMain --
  *
- *	The background purger: wakes every half decay, sweeps the orphans,
- *	releases what has decayed, and ends once no more than the reserve
- *	is left committed and no orphan has frees to collect. It allocates
+ *	The background purger: wakes every half decay (at most every 100 ms),
+ *	sweeps the orphans, releases what has decayed, and ends once no more
+ *	than the reserve is left committed and no orphan has frees to
+ *	collect. It allocates
  *	nothing from vtalloc.
  *
  * Results:
@@ -320,13 +321,14 @@ PurgerMain(
 	int64_t pause = VtOption(DECAY) / 2;
 	int done;
 
-	VtpSleep((unsigned) (pause < 5 ? 5 : pause > 1000 ? 1000 : pause));
+	VtpSleep((unsigned) (pause < 5 ? 5 : pause > 100 ? 100 : pause));
 	VtpLockAcquire(&vtShared.lock);
 	VtSweepOrphans();
 	VtPurge(0, (uint64_t) VtOption(RESERVE));
 	done = !VtOption(PURGER) || ((uint64_t) vtShared.dirtySlices
 		* VT_SLICE_SIZE <= (uint64_t) VtOption(RESERVE)
-		&& !OrphansPending());
+		&& !OrphansPending() && !atomic_load_explicit(
+		&vtShared.orphanFreed, memory_order_relaxed));
 	if (done) {
 	    vtShared.purgerRunning = 0;
 	}

@@ -33,6 +33,8 @@ _Atomic uint64_t vtSegmentMap[((size_t) 1
 
 static void		MapMark(VtSegment *segPtr, int known);
 static uint64_t		RunMask(unsigned first, unsigned slices);
+static VtPage *		RunChoose(unsigned slices, int *fromEndPtr);
+static void		RunRelink(VtPage *pagePtr, unsigned dirty);
 static void		SegmentUnlink(VtSegment *segPtr);
 static VtSegment *	SegmentNew(size_t size, enum VtSegmentKind kind);
 static void		RunInsert(VtSegment *segPtr, unsigned first,
@@ -276,10 +278,64 @@ RunUnlink(
 /*
  *----------------------------------------------------------------------
  *
+ * RunChoose --
+ *
+ *	Choose where to take `slices` slices from: among the first
+ *	VT_RUN_LOOKS free runs that are long enough, shortest lengths first,
+ *	the one whose head or tail holds the most committed slices, so that
+ *	memory already committed is reused before fresh memory is touched.
+ *
+ * Results:
+ *	The run, or NULL if none is long enough; *fromEndPtr says whether
+ *	to take its tail.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+#define VT_RUN_LOOKS 8
+
+static VtPage *
+RunChoose(
+    unsigned slices,
+    int *fromEndPtr)
+{
+    uint64_t lengths = vtShared.freeRunMask & (~(uint64_t) 0 << slices);
+    VtPage *runPtr, *bestPtr = NULL;
+    int looks = 0, bestScore = -1;
+
+    for (; lengths != 0 && looks < VT_RUN_LOOKS; lengths &= lengths - 1) {
+	for (runPtr = vtShared.freeRuns[VT_CTZ64(lengths)];
+		runPtr != NULL && looks < VT_RUN_LOOKS;
+		runPtr = runPtr->nextPtr, looks++) {
+	    uint64_t committed = VtSegmentOf(runPtr)->committedMask;
+	    int head = (int) VT_POPCOUNT64(committed
+		    & RunMask(runPtr->index, slices));
+	    int tail = (int) VT_POPCOUNT64(committed & RunMask(runPtr->index
+		    + runPtr->slices - slices, slices));
+
+	    if (head > bestScore || tail > bestScore) {
+		bestPtr = runPtr;
+		bestScore = head > tail ? head : tail;
+		*fromEndPtr = tail > head;
+		if (bestScore == (int) slices) {
+		    return bestPtr;
+		}
+	    }
+	}
+    }
+    return bestPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtRunAlloc --
  *
- *	Take a run of `slices` slices: the shortest free run that is long
- *	enough (found with one bit scan), split if longer, or a new segment.
+ *	Take a run of `slices` slices: from a free run that is long enough
+ *	(split if longer, preferring committed memory), or a new segment.
  *
  * Results:
  *	The page header of the run (state VT_PAGE_NONE, to be set up by the
@@ -295,46 +351,53 @@ VtPage *
 VtRunAlloc(
     unsigned slices)
 {
-    uint64_t candidates = vtShared.freeRunMask & (~(uint64_t) 0 << slices);
     VtSegment *segPtr;
-    VtPage *pagePtr;
+    VtPage *runPtr, *pagePtr;
     unsigned length, first;
-    uint64_t mask;
+    uint64_t mask, freeSince;
+    int fromEnd = 0;
 
-    if (candidates == 0) {
+    runPtr = RunChoose(slices, &fromEnd);
+    if (runPtr == NULL) {
 	segPtr = SegmentNew(VT_SEGMENT_SIZE, VT_SEGMENT_NORMAL);
 	if (segPtr == NULL) {
 	    return NULL;
 	}
 	vtShared.segments++;
 	RunInsert(segPtr, 1, VT_SLICES - 1);
-	candidates = vtShared.freeRunMask & (~(uint64_t) 0 << slices);
+	runPtr = &segPtr->pages[1];
+	runPtr->u.freeSince = VtpNow();
     }
-    length = VT_CTZ64(candidates);
-    pagePtr = vtShared.freeRuns[length];
-    segPtr = VtSegmentOf(pagePtr);
-    first = pagePtr->index;
-    RunUnlink(pagePtr);
+    segPtr = VtSegmentOf(runPtr);
+    length = runPtr->slices;
+    first = runPtr->index;
+    freeSince = runPtr->u.freeSince;
+    RunUnlink(runPtr);
     if (length > slices) {
-	RunInsert(segPtr, first + slices, length - slices);
+	unsigned rest = fromEnd ? first : first + slices;
+
+	RunInsert(segPtr, rest, length - slices);
+	segPtr->pages[rest].u.freeSince = freeSince;
+	if (fromEnd) {
+	    first += length - slices;
+	}
     }
+    pagePtr = &segPtr->pages[first];
+    pagePtr->slices = (uint8_t) slices;
+    segPtr->usedSlices += slices;
 
     mask = RunMask(first, slices);
     vtShared.dirtySlices -= VT_POPCOUNT64(segPtr->committedMask & mask);
     if ((segPtr->committedMask & mask) != mask) {
 	if (!VtpCommit((uint8_t *) segPtr + first * VT_SLICE_SIZE,
 		slices * VT_SLICE_SIZE)) {
-	    vtShared.dirtySlices += VT_POPCOUNT64(segPtr->committedMask & mask);
-	    RunInsert(segPtr, first, slices);
-	    segPtr->pages[first].u.freeSince = VtpNow();
+	    RunRelink(pagePtr, VT_POPCOUNT64(segPtr->committedMask & mask));
 	    return NULL;
 	}
 	segPtr->committedMask |= mask;
     }
-    pagePtr->slices = (uint8_t) slices;
     pagePtr->start = (uint8_t *) segPtr + first * VT_SLICE_SIZE;
     RunMap(segPtr, first, slices, pagePtr);
-    segPtr->usedSlices += slices;
     return pagePtr;
 }
 
@@ -359,18 +422,42 @@ void
 VtRunFree(
     VtPage *pagePtr)
 {
+    atomic_store_explicit(&pagePtr->ownerPtr, NULL, memory_order_relaxed);
+    pagePtr->inFull = pagePtr->orphan = 0;
+    pagePtr->freePtr = NULL;
+    RunRelink(pagePtr, pagePtr->slices);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * RunRelink --
+ *
+ *	Turn a run that was in use back into a free run, merged with the
+ *	free runs on either side; `dirty` of its slices hold memory.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Changes the free run lists and the segment's counts.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+RunRelink(
+    VtPage *pagePtr,
+    unsigned dirty)
+{
     VtSegment *segPtr = VtSegmentOf(pagePtr);
     unsigned first = pagePtr->index;
     unsigned slices = pagePtr->slices;
     VtPage *nearPtr;
 
     segPtr->usedSlices -= slices;
-    vtShared.dirtySlices += slices;
-    atomic_store_explicit(&pagePtr->ownerPtr, NULL, memory_order_relaxed);
+    vtShared.dirtySlices += dirty;
     pagePtr->state = VT_PAGE_NONE;
-    pagePtr->inFull = pagePtr->orphan = 0;
-    pagePtr->freePtr = NULL;
-
     if (first > 1) {
 	nearPtr = segPtr->map[first - 1];
 	if (nearPtr->state == VT_PAGE_FREE) {

@@ -1,0 +1,408 @@
+/*
+ * testRelease.c --
+ *
+ *	Unit tests of memory going back to the OS: after threads exit, after
+ *	the decay time with the threads still alive (the purger), at once on
+ *	trim, from orphans freed by other threads, under thread churn, and
+ *	the size shift (small blocks freed, then large blocks of the same
+ *	volume) that makes Zippy grow. Committed bytes are checked in every
+ *	build; the process RSS also in the plain build (sanitizers add
+ *	memory of their own).
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtTest.h"
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#   define SANITIZED 1
+#   define SCALE 8			/* Sanitized runs use 1/8 of the volume. */
+#else
+#   define SANITIZED 0
+#   define SCALE 1
+#endif
+
+#define MIB ((uint64_t) 1 << 20)
+#define THREADS 4
+
+static VtStats base;
+
+/*
+ * Blocks are chained through their first word, so that the test keeps no
+ * array of its own that would count in the RSS.
+ */
+
+static void *
+Fill(
+    uint64_t bytes,
+    size_t minSize,
+    size_t maxSize,
+    uint64_t seed)
+{
+    void *chain = NULL;
+    uint64_t total = 0;
+
+    while (total < bytes) {
+	size_t size = minSize + (size_t) (TestRandom(&seed)
+		% (maxSize - minSize + 1));
+	void **blockPtr = VtMalloc(size);
+
+	*blockPtr = chain;
+	chain = blockPtr;
+	total += size;
+    }
+    return chain;
+}
+
+/*
+ * Free all the blocks of a chain but every keep-th (keep 0: free all);
+ * the kept ones form the chain returned.
+ */
+
+static void *
+FreeChain(
+    void *chain,
+    int keep)
+{
+    void *kept = NULL;
+    int n = 0;
+
+    while (chain != NULL) {
+	void *next = *(void **) chain;
+
+	if (keep > 0 && n++ % keep == 0) {
+	    *(void **) chain = kept;
+	    kept = chain;
+	} else {
+	    VtFree(chain);
+	}
+	chain = next;
+    }
+    return kept;
+}
+
+/*
+ * Settle: trim, so each test starts from the same floor.
+ */
+
+static void
+Baseline(void)
+{
+    VtTrim();
+    VtGetStats(&base);
+}
+
+static int
+CommittedNear(
+    uint64_t slack)
+{
+    VtStats stats;
+
+    VtGetStats(&stats);
+    if (stats.committed > base.committed + slack) {
+	printf("    committed %llu MiB, baseline %llu MiB\n",
+		(unsigned long long) (stats.committed / MIB),
+		(unsigned long long) (base.committed / MIB));
+	return 0;
+    }
+    return 1;
+}
+
+static int
+RssNear(
+    uint64_t slack)
+{
+    uint64_t rss = VtpRss();
+
+    if (!SANITIZED && rss > base.rss + slack) {
+	printf("    rss %llu MiB, baseline %llu MiB\n",
+		(unsigned long long) (rss / MIB),
+		(unsigned long long) (base.rss / MIB));
+	return 0;
+    }
+    return 1;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestThreadExit --
+ *
+ *	Four threads allocate 240 MiB of small blocks; each frees three
+ *	quarters of its own and one quarter of its neighbour's (remote
+ *	frees); the threads exit. Memory is back at once.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *chains[THREADS];
+static pthread_barrier_t barrier;
+
+static void *
+ExitWorker(
+    void *data)
+{
+    int self = (int) (intptr_t) data;
+
+    chains[self] = Fill(60 * MIB / SCALE, 16, 512, (uint64_t) self + 1);
+    chains[self] = FreeChain(chains[self], 4);
+    pthread_barrier_wait(&barrier);
+    FreeChain(chains[(self + 1) % THREADS], 0);
+    pthread_barrier_wait(&barrier);
+    return NULL;
+}
+
+static void
+TestThreadExit(void)
+{
+    pthread_t threads[THREADS];
+    VtStats peak;
+    int i;
+
+    Baseline();
+    pthread_barrier_init(&barrier, NULL, THREADS);
+    for (i = 0; i < THREADS; i++) {
+	pthread_create(&threads[i], NULL, ExitWorker, (void *) (intptr_t) i);
+    }
+    for (i = 0; i < THREADS; i++) {
+	pthread_join(threads[i], NULL);
+    }
+    pthread_barrier_destroy(&barrier);
+    VtGetStats(&peak);
+    printf("    released %llu MiB\n",
+	    (unsigned long long) ((peak.released - base.released) / MIB));
+    CHECK(peak.released - base.released >= 200 * MIB / SCALE);
+    CHECK(peak.threads == base.threads);
+    CHECK(peak.pagesOrphaned == 0);
+    CHECK(CommittedNear((uint64_t) VtOption(RESERVE) + 2 * MIB));
+    CHECK(RssNear((uint64_t) VtOption(RESERVE) + 8 * MIB));
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestDecay --
+ *
+ *	A thread that stays alive allocates and frees 200 MiB; without any
+ *	further call into vtalloc, the purger releases it within a few
+ *	decay times.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *
+DecayWorker(
+    void *data)
+{
+    (void) data;
+    FreeChain(Fill(200 * MIB / SCALE, 16, 1024, 7), 0);
+    pthread_barrier_wait(&barrier);
+    pthread_barrier_wait(&barrier);
+    return NULL;
+}
+
+static void
+TestDecay(void)
+{
+    pthread_t thread;
+    int waited;
+
+    VtOptionSet(VT_OPTION_DECAY, 100);
+    Baseline();
+    pthread_barrier_init(&barrier, NULL, 2);
+    pthread_create(&thread, NULL, DecayWorker, NULL);
+    pthread_barrier_wait(&barrier);
+    for (waited = 0; waited < 3000 && !CommittedNear(
+	    (uint64_t) VtOption(RESERVE) + 4 * MIB); waited += 100) {
+	VtpSleep(100);
+    }
+    printf("    released after %d ms (decay 100 ms)\n", waited);
+    CHECK(waited <= 1000);
+    CHECK(CommittedNear((uint64_t) VtOption(RESERVE) + 4 * MIB));
+    CHECK(RssNear((uint64_t) VtOption(RESERVE) + 8 * MIB));
+    pthread_barrier_wait(&barrier);
+    pthread_join(thread, NULL);
+    pthread_barrier_destroy(&barrier);
+    VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestTrim --
+ *
+ *	With a decay of an hour nothing goes back by itself; a trim gives
+ *	back everything at once, the reserve included.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestTrim(void)
+{
+    VtStats stats;
+
+    VtOptionSet(VT_OPTION_DECAY, 3600000);
+    Baseline();
+    FreeChain(Fill(200 * MIB / SCALE, 16, 1024, 9), 0);
+    VtGetStats(&stats);
+    CHECK(stats.committed > base.committed + 150 * MIB / SCALE);
+    VtTrim();
+    CHECK(CommittedNear(2 * MIB));
+    CHECK(RssNear(4 * MIB));
+    VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestOrphans --
+ *
+ *	A thread allocates and exits leaving its blocks to this thread,
+ *	which frees them all; the purger sweeps the emptied orphans and
+ *	releases them with no further allocation.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *orphanChain;
+
+static void *
+OrphanWorker(
+    void *data)
+{
+    (void) data;
+    orphanChain = Fill(40 * MIB / SCALE, 16, 256, 11);
+    return NULL;
+}
+
+static void
+TestOrphans(void)
+{
+    pthread_t thread;
+    VtStats stats;
+    int waited;
+
+    VtOptionSet(VT_OPTION_DECAY, 100);
+    Baseline();
+    pthread_create(&thread, NULL, OrphanWorker, NULL);
+    pthread_join(thread, NULL);
+    VtGetStats(&stats);
+    CHECK(stats.pagesOrphaned > 0);
+    FreeChain(orphanChain, 0);
+    for (waited = 0; waited < 3000; waited += 100) {
+	VtpSleep(100);
+	VtGetStats(&stats);
+	if (stats.pagesOrphaned == 0 && CommittedNear(
+		(uint64_t) VtOption(RESERVE) + 2 * MIB)) {
+	    break;
+	}
+    }
+    printf("    orphans released after %d ms\n", waited);
+    CHECK(stats.pagesOrphaned == 0);
+    CHECK(CommittedNear((uint64_t) VtOption(RESERVE) + 2 * MIB));
+    VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestChurn --
+ *
+ *	Two thousand short-lived threads, each allocating 1 MiB and freeing
+ *	it: committed memory stays within the reserve.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *
+ChurnWorker(
+    void *data)
+{
+    FreeChain(Fill(MIB, 16, 2048, (uint64_t) (intptr_t) data), 0);
+    return NULL;
+}
+
+static void
+TestChurn(void)
+{
+    pthread_t threads[2];
+    uint64_t most = 0;
+    VtStats stats;
+    int round, i;
+
+    Baseline();
+    for (round = 0; round < 1000 / SCALE; round++) {
+	for (i = 0; i < 2; i++) {
+	    pthread_create(&threads[i], NULL, ChurnWorker,
+		    (void *) (intptr_t) (round * 2 + i));
+	}
+	for (i = 0; i < 2; i++) {
+	    pthread_join(threads[i], NULL);
+	}
+	VtGetStats(&stats);
+	if (stats.committed > most) {
+	    most = stats.committed;
+	}
+    }
+    printf("    %d threads; most committed %llu MiB\n", 2000 / SCALE,
+	    (unsigned long long) (most / MIB));
+    CHECK(most <= base.committed + (uint64_t) VtOption(RESERVE) + 8 * MIB);
+    CHECK(CommittedNear((uint64_t) VtOption(RESERVE) + 2 * MIB));
+    CHECK(stats.threads == base.threads);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestShift --
+ *
+ *	512 MiB of 48-byte blocks, freed, then 512 MiB of 4 KiB blocks: the
+ *	second phase reuses the first one's pages (they coalesce into runs
+ *	that serve the larger bucket), so it needs no more than 5% more.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestShift(void)
+{
+    uint64_t rss1, rss2;
+    VtStats first, second;
+    void *chain;
+
+    Baseline();
+    chain = Fill(512 * MIB / SCALE, 48, 48, 1);
+    VtGetStats(&first);
+    rss1 = VtpRss();
+    FreeChain(chain, 0);
+    chain = Fill(512 * MIB / SCALE, 4096, 4096, 1);
+    VtGetStats(&second);
+    rss2 = VtpRss();
+    FreeChain(chain, 0);
+    printf("    committed %llu -> %llu MiB (x%.3f), rss %llu -> %llu MiB "
+	    "(x%.3f)\n", (unsigned long long) (first.committed / MIB),
+	    (unsigned long long) (second.committed / MIB),
+	    (double) second.committed / (double) first.committed,
+	    (unsigned long long) (rss1 / MIB), (unsigned long long) (rss2 / MIB),
+	    (double) rss2 / (double) rss1);
+    CHECK(second.committed <= first.committed * 105 / 100);
+    CHECK(SANITIZED || rss2 <= rss1 * 105 / 100);
+    VtTrim();
+}
+
+int
+main(void)
+{
+    VtSetPanicProc(TestPanic);
+    VtInit();
+    RunTest("release at thread exit", TestThreadExit);
+    RunTest("release after the decay, threads alive", TestDecay);
+    RunTest("release on trim", TestTrim);
+    RunTest("emptied orphans released", TestOrphans);
+    RunTest("thread churn stays within the reserve", TestChurn);
+    RunTest("size shift reuses coalesced pages", TestShift);
+    return TestSummary("testRelease");
+}
