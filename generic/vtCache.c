@@ -419,15 +419,7 @@ SharedPage(
 	 */
 
 	pagePtr->orphan = 1;
-	pagePtr->prevPtr = orphansPtr->lastPtr;
-	pagePtr->nextPtr = NULL;
-	if (orphansPtr->lastPtr != NULL) {
-	    orphansPtr->lastPtr->nextPtr = pagePtr;
-	} else {
-	    orphansPtr->firstPtr = pagePtr;
-	}
-	orphansPtr->lastPtr = pagePtr;
-	orphansPtr->count++;
+	VtListAppend(orphansPtr, pagePtr);
     }
     pagePtr = VtRunAlloc(vtBuckets[bucket].slices);
     if (pagePtr != NULL) {

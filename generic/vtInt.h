@@ -561,6 +561,7 @@ MODULE_SCOPE void	VtPageInit(VtPage *pagePtr, unsigned bucket,
 MODULE_SCOPE int	VtPageExtend(VtPage *pagePtr);
 MODULE_SCOPE void	VtPageCollect(VtPage *pagePtr);
 MODULE_SCOPE void	VtListPush(VtPageList *listPtr, VtPage *pagePtr);
+MODULE_SCOPE void	VtListAppend(VtPageList *listPtr, VtPage *pagePtr);
 MODULE_SCOPE void	VtListRemove(VtPageList *listPtr, VtPage *pagePtr);
 MODULE_SCOPE int	VtPageIsValid(const VtPage *pagePtr);
 

@@ -164,9 +164,10 @@ VtPageCollect(
 /*
  *----------------------------------------------------------------------
  *
- * VtListPush, VtListRemove --
+ * VtListPush, VtListAppend, VtListRemove --
  *
- *	Add a page at the front of a page list, or take it out.
+ *	Add a page at the front or at the back of a page list, or take it
+ *	out.
  *
  * Results:
  *	None.
@@ -190,6 +191,22 @@ VtListPush(
 	listPtr->lastPtr = pagePtr;
     }
     listPtr->firstPtr = pagePtr;
+    listPtr->count++;
+}
+
+void
+VtListAppend(
+    VtPageList *listPtr,
+    VtPage *pagePtr)
+{
+    pagePtr->nextPtr = NULL;
+    pagePtr->prevPtr = listPtr->lastPtr;
+    if (listPtr->lastPtr != NULL) {
+	listPtr->lastPtr->nextPtr = pagePtr;
+    } else {
+	listPtr->firstPtr = pagePtr;
+    }
+    listPtr->lastPtr = pagePtr;
     listPtr->count++;
 }
 
