@@ -88,7 +88,7 @@ foreach t $workers {
     thread::release $t
     thread::join $t
 }
-set stats [vtalloc stats]
+set stats [vtalloc stats -buckets]
 Show "after the threads exited and every block was freed" $stats
 
 puts "busiest buckets (size: allocs, remote frees):"

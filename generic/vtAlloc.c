@@ -150,7 +150,7 @@ LargeAlloc(
 {
     VtPage *pagePtr;
 
-    VtSharedLock();
+    VtSharedLock(&cachePtr->counters[VT_NBUCKETS]);
     if (size > VT_LARGE_MAX) {
 	pagePtr = VtHugeAlloc(size);
     } else {

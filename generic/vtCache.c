@@ -77,7 +77,7 @@ VtInit(void)
     if (atomic_load_explicit(&initialized, memory_order_acquire)) {
 	return;
     }
-    VtSharedLock();
+    VtpLockAcquire(&vtShared.lock);
     if (!atomic_load_explicit(&initialized, memory_order_relaxed)) {
 	VtBucketsInit();
 	VtOptionsInit();
@@ -85,7 +85,7 @@ VtInit(void)
 	VtpThreadExitInit(CacheExit);
 	atomic_store_explicit(&initialized, 1, memory_order_release);
     }
-    VtSharedUnlock();
+    VtpLockRelease(&vtShared.lock);
 }
 
 /*
@@ -93,7 +93,9 @@ VtInit(void)
  *
  * VtSharedLock, VtSharedUnlock --
  *
- *	Take and leave the shared cache's lock. Leaving it is where freed
+ *	Take and leave the shared cache's lock, counting in countersPtr
+ *	(the calling thread's, for a bucket; or NULL) whether it had to
+ *	wait. Leaving it is where freed
  *	runs beyond the reserve, and frees into orphans, are handed to the
  *	release policy (VtReleaseFreed); a purger thread it asks for is
  *	started once the lock is free.
@@ -108,9 +110,18 @@ VtInit(void)
  */
 
 void
-VtSharedLock(void)
+VtSharedLock(
+    VtCounters *countersPtr)
 {
-    VtpLockAcquire(&vtShared.lock);
+    if (!VtpLockTry(&vtShared.lock)) {
+	VtpLockAcquire(&vtShared.lock);
+	if (countersPtr != NULL) {
+	    VtCount(countersPtr, waits);
+	}
+    }
+    if (countersPtr != NULL) {
+	VtCount(countersPtr, locks);
+    }
 }
 
 void
@@ -156,7 +167,7 @@ VtCacheGet(void)
 	return cachePtr;
     }
     VtInit();
-    VtSharedLock();
+    VtSharedLock(NULL);
     cachePtr = vtShared.freeCachesPtr;
     if (cachePtr != NULL) {
 	vtShared.freeCachesPtr = cachePtr->nextPtr;
@@ -248,7 +259,7 @@ VtCacheDissolve(
     unsigned bucket, i;
 
     vtCachePtr = &vtEmptyCache;
-    VtSharedLock();
+    VtSharedLock(NULL);
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	VtPage *lists[2];
 
@@ -394,7 +405,7 @@ SharedPage(
     VtPage *pagePtr;
     int looks;
 
-    VtSharedLock();
+    VtSharedLock(&cachePtr->counters[bucket]);
     looks = 0;
     while (looks < VT_ORPHAN_LOOKS && orphansPtr->count > 0) {
 	pagePtr = orphansPtr->firstPtr;
@@ -542,7 +553,7 @@ VtCachePageEmptied(
     }
     if (pagePtr->used == 0) {
 	VtListRemove(&cachePtr->partial[bucket], pagePtr);
-	VtSharedLock();
+	VtSharedLock(&cachePtr->counters[bucket]);
 	VtRunFree(pagePtr);
 	VtSharedUnlock();
     }

@@ -271,7 +271,8 @@ FreeRemote(
 	 * other threads go back to the OS.
 	 */
 
-	VtSharedLock();
+	VtSharedLock(cachePtr == &vtEmptyCache ? NULL
+		: &cachePtr->counters[bucket]);
 	VtSharedUnlock();
     }
 }
@@ -308,7 +309,8 @@ FreeLarge(
 	VtCount(&cachePtr->counters[VT_NBUCKETS], frees);
     }
 #endif
-    VtSharedLock();
+    VtSharedLock(cachePtr == &vtEmptyCache ? NULL
+	    : &cachePtr->counters[VT_NBUCKETS]);
     if (segPtr->kind == VT_SEGMENT_HUGE) {
 	VtHugeFree(segPtr);
     } else {

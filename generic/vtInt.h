@@ -175,7 +175,9 @@ typedef struct VtOptionInfo {
 #define VT_BUCKET_COUNTERS(X) \
     X(allocs, "allocs")		/* blocks handed out */		\
     X(frees, "frees")		/* blocks freed by this thread */	\
-    X(remoteFrees, "remotefrees")	/* ... owned by another cache */
+    X(remoteFrees, "remotefrees")	/* ... owned by another cache */	\
+    X(locks, "locks")		/* shared lock taken for the bucket */	\
+    X(waits, "waits")		/* ... after waiting for it */
 
 typedef struct VtCounters {
 #define VT_DECLARE_COUNTER(name, key) _Atomic uint64_t name;
@@ -331,6 +333,8 @@ struct VtCache {
 					 * blocks to collect. */
     int live;				/* A thread is using the cache. */
     uint64_t trimEpoch;			/* vtShared.trimEpoch last seen. */
+    int statsSlot;			/* Index in a VtGetStats snapshot
+					 * (shared lock). */
     uintptr_t threadId;			/* Platform id of that thread. */
     VtCache *nextPtr;			/* All caches, or free caches. */
     VtCounters counters[VT_NBUCKETS + 1];
@@ -380,6 +384,15 @@ typedef struct VtShared {
  * Totals as `vtalloc stats` reports them (see VtGetStats).
  */
 
+/*
+ * A bucket's figures besides its counters, with their names.
+ */
+
+#define VT_BUCKET_FIGURES(X) \
+    X(inuse, "inuse")		/* live blocks */			\
+    X(free, "free")		/* carved blocks not live */		\
+    X(requested, "requested")	/* bytes asked for by live blocks */
+
 typedef struct VtBucketStats {
     size_t size;			/* Block size. */
     uint64_t inuse;			/* Live blocks. */
@@ -411,6 +424,18 @@ typedef struct VtBucketStats {
     X(dirty, "shared", "dirty")		/* committed bytes in free runs */\
     X(huge, "shared", "huge")		/* bytes of huge blocks */	\
     X(purges, "shared", "purges")	/* release passes so far */
+
+/*
+ * One thread's cache (or, with threadId 0, the shared cache: orphans and
+ * exited threads' counters) as `vtalloc stats -threads` and `vtalloc
+ * memoryinfo` report it.
+ */
+
+typedef struct VtCacheStats {
+    uintptr_t threadId;			/* Platform thread id; 0: shared. */
+    uint64_t pages;			/* Pages owned (shared: orphans). */
+    VtBucketStats buckets[VT_NBUCKETS + 1];
+} VtCacheStats;
 
 typedef struct VtStats {
 #define VT_DECLARE_TOTAL(name, group, key) uint64_t name;
@@ -567,7 +592,7 @@ MODULE_SCOPE int	VtPageIsValid(const VtPage *pagePtr);
 
 /* vtCache.c */
 MODULE_SCOPE void	VtInit(void);
-MODULE_SCOPE void	VtSharedLock(void);
+MODULE_SCOPE void	VtSharedLock(VtCounters *countersPtr);
 MODULE_SCOPE void	VtSharedUnlock(void);
 MODULE_SCOPE VtCache *	VtCacheGet(void);
 MODULE_SCOPE void	VtCacheDissolve(VtCache *cachePtr);
@@ -598,7 +623,8 @@ MODULE_SCOPE int	VtOptionSet(VtOption option, int64_t value);
 #define VtOption(id)	VtLoad(&vtOptions[VT_OPTION_##id])
 
 /* vtStats.c */
-MODULE_SCOPE void	VtGetStats(VtStats *statsPtr);
+MODULE_SCOPE void	VtGetStats(VtStats *statsPtr,
+			    VtCacheStats *cachesPtr, size_t *countPtr);
 
 /* vtApi.c */
 typedef void (VtPanicProc)(const char *message);
@@ -616,8 +642,9 @@ MODULE_SCOPE VT_NORETURN void VtPanic(const char *format, ...);
  *   VtpCommit	  make a reserved range usable (no-op on Unix). 0 on failure.
  *   VtpDecommit  give a range's memory back, keeping the address range.
  *   VtpRelease	  give a reserved range back entirely.
- *   VtpLockAcquire / VtpLockRelease
- *		  the shared cache's lock (VtpLock, statically initialised).
+ *   VtpLockAcquire / VtpLockTry / VtpLockRelease
+ *		  the shared cache's lock (VtpLock, statically initialised);
+ *		  VtpLockTry returns 1 if it got the lock without waiting.
  *   VtpThreadExitInit / VtpThreadExitArm
  *		  call `proc(data)` when a thread that armed it exits.
  *   VtpThreadId  an id of the calling thread, for statistics.
@@ -639,6 +666,7 @@ MODULE_SCOPE int	VtpCommit(void *ptr, size_t size);
 MODULE_SCOPE void	VtpDecommit(void *ptr, size_t size);
 MODULE_SCOPE void	VtpRelease(void *ptr, size_t size);
 MODULE_SCOPE void	VtpLockAcquire(VtpLock *lockPtr);
+MODULE_SCOPE int	VtpLockTry(VtpLock *lockPtr);
 MODULE_SCOPE void	VtpLockRelease(VtpLock *lockPtr);
 MODULE_SCOPE void	VtpThreadExitInit(void (*proc)(void *));
 MODULE_SCOPE void	VtpThreadExitArm(void *data);

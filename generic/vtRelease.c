@@ -216,7 +216,7 @@ VtCacheTrim(
 
     cachePtr->trimEpoch = atomic_load_explicit(&vtShared.trimEpoch,
 	    memory_order_relaxed);
-    VtSharedLock();
+    VtSharedLock(NULL);
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	pagePtr = cachePtr->pages[bucket];
 	if (pagePtr != &vtEmptyPage) {
@@ -276,7 +276,7 @@ VtTrim(void)
     if (vtCachePtr != &vtEmptyCache) {
 	VtCacheTrim(vtCachePtr);
     }
-    VtSharedLock();
+    VtSharedLock(NULL);
     VtSweepOrphans();
     VtPurge(1, 0);
     VtSharedUnlock();

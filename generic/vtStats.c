@@ -14,7 +14,8 @@
 
 static void		AddCounters(VtCounters *sumPtr,
 			    VtCounters *countersPtr);
-static uint64_t		PageRequested(const VtPage *pagePtr);
+static uint64_t		PageLive(const VtPage *pagePtr,
+			    uint64_t *requestedPtr);
 
 /*
  *----------------------------------------------------------------------
@@ -45,13 +46,14 @@ AddCounters(
 /*
  *----------------------------------------------------------------------
  *
- * PageRequested --
+ * PageLive --
  *
- *	The bytes asked for by the live blocks of a page of small blocks,
- *	from its side array.
+ *	The live blocks of a page of small blocks and the bytes asked for
+ *	by them, from its side array.
  *
  * Results:
- *	A byte count (0 when statistics are compiled out).
+ *	The number of live blocks (0 when statistics are compiled out); the
+ *	bytes are added to *requestedPtr.
  *
  * Side effects:
  *	None.
@@ -60,20 +62,22 @@ AddCounters(
  */
 
 static uint64_t
-PageRequested(
-    const VtPage *pagePtr)
+PageLive(
+    const VtPage *pagePtr,
+    uint64_t *requestedPtr)
 {
-    uint64_t requested = 0;
+    uint64_t live = 0;
     uint32_t i, capacity = VtLoad(&pagePtr->capacity);
 
     for (i = 0; i < capacity; i++) {
 	size_t entry = VtSlackGet(pagePtr, i);
 
 	if (entry != 0) {
-	    requested += pagePtr->blockSize + 1 - entry;
+	    live++;
+	    *requestedPtr += pagePtr->blockSize + 1 - entry;
 	}
     }
-    return requested;
+    return live;
 }
 
 /*
@@ -81,7 +85,9 @@ PageRequested(
  *
  * VtGetStats --
  *
- *	Fill *statsPtr with the process-wide figures.
+ *	Fill *statsPtr with the process-wide figures and, if cachesPtr is
+ *	not NULL, up to *countPtr per-cache figures: the shared cache first,
+ *	then one per thread cache; *countPtr is set to the number filled.
  *
  * Results:
  *	None.
@@ -96,11 +102,14 @@ PageRequested(
 
 void
 VtGetStats(
-    VtStats *statsPtr)
+    VtStats *statsPtr,
+    VtCacheStats *cachesPtr,
+    size_t *countPtr)
 {
     uint64_t carved[VT_NBUCKETS + 1];
     uint64_t largeBytes = 0;
     VtBucketStats *largePtr = &statsPtr->buckets[VT_NBUCKETS];
+    size_t slots = 0, maxSlots = cachesPtr != NULL ? *countPtr : 0;
     VtSegment *segPtr;
     VtCache *cachePtr;
     unsigned i;
@@ -115,14 +124,47 @@ VtGetStats(
     statsPtr->huge = vtShared.hugeBytes;
     statsPtr->released = vtShared.releasedBytes;
     statsPtr->purges = vtShared.purges;
+
+    /*
+     * Counters: the retired ones belong to the shared cache (slot 0).
+     */
+
+    if (maxSlots > 0) {
+	memset(&cachesPtr[0], 0, sizeof(VtCacheStats));
+	for (i = 0; i <= VT_NBUCKETS; i++) {
+	    AddCounters(&cachesPtr[0].buckets[i].counters,
+		    &vtShared.retired[i]);
+	}
+	slots = 1;
+    }
     for (i = 0; i <= VT_NBUCKETS; i++) {
 	AddCounters(&statsPtr->buckets[i].counters, &vtShared.retired[i]);
-	for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
-		cachePtr = cachePtr->nextPtr) {
+    }
+    for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
+	    cachePtr = cachePtr->nextPtr) {
+	cachePtr->statsSlot = -1;
+	if (slots < maxSlots) {
+	    VtCacheStats *slotPtr = &cachesPtr[slots];
+
+	    memset(slotPtr, 0, sizeof(VtCacheStats));
+	    slotPtr->threadId = cachePtr->threadId;
+	    for (i = 0; i <= VT_NBUCKETS; i++) {
+		AddCounters(&slotPtr->buckets[i].counters,
+			&cachePtr->counters[i]);
+	    }
+	    cachePtr->statsSlot = (int) slots++;
+	}
+	for (i = 0; i <= VT_NBUCKETS; i++) {
 	    AddCounters(&statsPtr->buckets[i].counters,
 		    &cachePtr->counters[i]);
 	}
     }
+
+    /*
+     * Pages: committed memory, page counts, and per bucket the carved,
+     * live and requested figures, each also for the page's cache.
+     */
+
     for (segPtr = vtShared.segmentsPtr; segPtr != NULL;
 	    segPtr = segPtr->nextPtr) {
 	statsPtr->committed += VtSegmentCommitted(segPtr);
@@ -135,14 +177,34 @@ VtGetStats(
 	}
 	for (i = 1; i < VT_SLICES; i += segPtr->map[i]->slices) {
 	    VtPage *pagePtr = segPtr->map[i];
+	    VtCache *ownerPtr;
+	    uint64_t requested = 0, live, capacity;
+	    int slot = -1;
 
 	    switch (pagePtr->state) {
 	    case VT_PAGE_SMALL:
+		capacity = VtLoad(&pagePtr->capacity);
+		live = PageLive(pagePtr, &requested);
 		statsPtr->pagesInuse++;
 		statsPtr->pagesOrphaned += pagePtr->orphan;
-		carved[pagePtr->bucket] += VtLoad(&pagePtr->capacity);
-		statsPtr->buckets[pagePtr->bucket].requested
-			+= PageRequested(pagePtr);
+		carved[pagePtr->bucket] += capacity;
+		statsPtr->buckets[pagePtr->bucket].requested += requested;
+		ownerPtr = atomic_load_explicit(&pagePtr->ownerPtr,
+			memory_order_relaxed);
+		if (ownerPtr != NULL) {
+		    slot = ownerPtr->statsSlot;
+		} else if (pagePtr->orphan && maxSlots > 0) {
+		    slot = 0;
+		}
+		if (slot >= 0) {
+		    VtBucketStats *bucketPtr =
+			    &cachesPtr[slot].buckets[pagePtr->bucket];
+
+		    cachesPtr[slot].pages++;
+		    bucketPtr->inuse += live;
+		    bucketPtr->free += capacity - live;
+		    bucketPtr->requested += requested;
+		}
 		break;
 	    case VT_PAGE_LARGE:
 		statsPtr->pagesInuse++;
@@ -167,6 +229,7 @@ VtGetStats(
 	VtCounters *countersPtr = &bucketPtr->counters;
 	uint64_t allocs = VtLoad(&countersPtr->allocs);
 	uint64_t frees = VtLoad(&countersPtr->frees);
+	size_t slot;
 
 	bucketPtr->size = i < VT_NBUCKETS ? VT_BUCKET_SIZE(i) : 0;
 	bucketPtr->inuse = allocs - frees;
@@ -179,7 +242,13 @@ VtGetStats(
 	if (i < VT_NBUCKETS) {
 	    statsPtr->inuse += bucketPtr->inuse * bucketPtr->size;
 	}
+	for (slot = 0; slot < slots; slot++) {
+	    cachesPtr[slot].buckets[i].size = bucketPtr->size;
+	}
     }
     statsPtr->inuse += largeBytes;
     statsPtr->rss = VtpRss();
+    if (countPtr != NULL) {
+	*countPtr = slots;
+    }
 }

@@ -466,9 +466,116 @@ ConfigCmd(
 /*
  *----------------------------------------------------------------------
  *
+ * Snapshot --
+ *
+ *	Take the statistics with the figures of every cache.
+ *
+ * Results:
+ *	An array of *countPtr cache figures (shared cache first), to be
+ *	freed with ckfree.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VtCacheStats *
+Snapshot(
+    VtStats *statsPtr,
+    size_t *countPtr)
+{
+    VtCacheStats *cachesPtr;
+
+    /*
+     * The array is sized before the walk: threads that start meanwhile
+     * are left out, not overrun.
+     */
+
+    VtGetStats(statsPtr, NULL, NULL);
+    *countPtr = statsPtr->threads + 9;
+    cachesPtr = (VtCacheStats *) ckalloc(*countPtr * sizeof(VtCacheStats));
+    VtGetStats(statsPtr, cachesPtr, countPtr);
+    return cachesPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * BucketDict --
+ *
+ *	The figures of one bucket as a dict.
+ *
+ * Results:
+ *	A new dict.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static Tcl_Obj *
+BucketDict(
+    VtBucketStats *b,
+    int large)
+{
+    Tcl_Obj *dictPtr = Tcl_NewDictObj();
+
+    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj("size", -1), large
+	    ? Tcl_NewStringObj("large", -1)
+	    : Tcl_NewWideIntObj((Tcl_WideInt) b->size));
+#define VT_PUT_FIGURE(name, key) \
+    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj(key, -1),		\
+	    Tcl_NewWideIntObj((Tcl_WideInt) b->name));
+    VT_BUCKET_FIGURES(VT_PUT_FIGURE)
+#undef VT_PUT_FIGURE
+#define VT_PUT_COUNTER(name, key) \
+    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj(key, -1),		\
+	    Tcl_NewWideIntObj((Tcl_WideInt) VtLoad(&b->counters.name)));
+    VT_BUCKET_COUNTERS(VT_PUT_COUNTER)
+#undef VT_PUT_COUNTER
+    return dictPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * CacheName --
+ *
+ *	The name of a cache in the style of Tcl_GetMemoryInfo: "shared" or
+ *	"thread" and the thread id.
+ *
+ * Results:
+ *	A new string object.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static Tcl_Obj *
+CacheName(
+    const VtCacheStats *cachePtr)
+{
+    char name[48];
+
+    if (cachePtr->threadId == 0) {
+	return Tcl_NewStringObj("shared", -1);
+    }
+    snprintf(name, sizeof(name), "thread%p", (void *) cachePtr->threadId);
+    return Tcl_NewStringObj(name, -1);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * StatsCmd --
  *
- *	vtalloc stats: the totals and the per-bucket table as a dict.
+ *	vtalloc stats ?-threads? ?-buckets?: the totals as a dict; with
+ *	-buckets the per-bucket table under "buckets"; with -threads one
+ *	dict per cache (the shared cache first) under "caches".
  *
  * Results:
  *	A Tcl result.
@@ -485,45 +592,151 @@ StatsCmd(
     int objc,
     Tcl_Obj *const objv[])
 {
+    static const char *const options[] = { "-buckets", "-threads", NULL };
+    int wantBuckets = 0, wantThreads = 0, i, index;
     VtStats stats;
-    Tcl_Obj *dictPtr, *bucketsPtr, *bucketPtr;
-    unsigned i;
+    VtCacheStats *cachesPtr = NULL;
+    size_t count = 0, c;
+    Tcl_Obj *dictPtr, *listPtr;
+    unsigned bucket;
 
-    if (objc != 2) {
-	Tcl_WrongNumArgs(interp, 2, objv, NULL);
-	return TCL_ERROR;
+    for (i = 2; i < objc; i++) {
+	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	if (index == 0) {
+	    wantBuckets = 1;
+	} else {
+	    wantThreads = 1;
+	}
     }
-    VtGetStats(&stats);
+    if (wantThreads) {
+	cachesPtr = Snapshot(&stats, &count);
+    } else {
+	VtGetStats(&stats, NULL, NULL);
+    }
     dictPtr = Tcl_NewDictObj();
+    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj("mode", -1),
+	    Tcl_NewStringObj("package", -1));
 #define VT_PUT_TOTAL(name, group, key) \
     PutFigure(dictPtr, group, key, stats.name);
     VT_TOTALS(VT_PUT_TOTAL)
 #undef VT_PUT_TOTAL
 
-    bucketsPtr = Tcl_NewListObj(0, NULL);
-    for (i = 0; i <= VT_NBUCKETS; i++) {
-	VtBucketStats *b = &stats.buckets[i];
-
-	bucketPtr = Tcl_NewDictObj();
-	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj("size", -1),
-		i < VT_NBUCKETS ? Tcl_NewWideIntObj((Tcl_WideInt) b->size)
-		: Tcl_NewStringObj("large", -1));
-	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj("inuse", -1),
-		Tcl_NewWideIntObj((Tcl_WideInt) b->inuse));
-	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj("free", -1),
-		Tcl_NewWideIntObj((Tcl_WideInt) b->free));
-	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj("requested", -1),
-		Tcl_NewWideIntObj((Tcl_WideInt) b->requested));
-#define VT_PUT_COUNTER(name, key) \
-	Tcl_DictObjPut(NULL, bucketPtr, Tcl_NewStringObj(key, -1),	\
-		Tcl_NewWideIntObj((Tcl_WideInt) VtLoad(&b->counters.name)));
-	VT_BUCKET_COUNTERS(VT_PUT_COUNTER)
-#undef VT_PUT_COUNTER
-	Tcl_ListObjAppendElement(NULL, bucketsPtr, bucketPtr);
+    if (wantBuckets) {
+	listPtr = Tcl_NewListObj(0, NULL);
+	for (bucket = 0; bucket <= VT_NBUCKETS; bucket++) {
+	    Tcl_ListObjAppendElement(NULL, listPtr, BucketDict(
+		    &stats.buckets[bucket], bucket == VT_NBUCKETS));
+	}
+	Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj("buckets", -1),
+		listPtr);
     }
-    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj("buckets", -1),
-	    bucketsPtr);
+    if (wantThreads) {
+	listPtr = Tcl_NewListObj(0, NULL);
+	for (c = 0; c < count; c++) {
+	    Tcl_Obj *cachePtr = Tcl_NewDictObj();
+	    VtBucketStats sum;
+
+	    /*
+	     * Per cache, inuse and free are bytes (of small blocks in its
+	     * pages), the counters are summed over the buckets.
+	     */
+
+	    memset(&sum, 0, sizeof(sum));
+	    for (bucket = 0; bucket <= VT_NBUCKETS; bucket++) {
+		VtBucketStats *b = &cachesPtr[c].buckets[bucket];
+
+		sum.inuse += b->inuse * b->size;
+		sum.free += b->free * b->size;
+		sum.requested += b->requested;
+#define VT_SUM_COUNTER(name, key) \
+		VtBump(&sum.counters.name, VtLoad(&b->counters.name));
+		VT_BUCKET_COUNTERS(VT_SUM_COUNTER)
+#undef VT_SUM_COUNTER
+	    }
+	    Tcl_DictObjPut(NULL, cachePtr, Tcl_NewStringObj("thread", -1),
+		    CacheName(&cachesPtr[c]));
+	    PutFigure(cachePtr, "", "pages", cachesPtr[c].pages);
+#define VT_PUT_FIGURE(name, key) PutFigure(cachePtr, "", key, sum.name);
+	    VT_BUCKET_FIGURES(VT_PUT_FIGURE)
+#undef VT_PUT_FIGURE
+#define VT_PUT_COUNTER(name, key) \
+	    PutFigure(cachePtr, "", key, VtLoad(&sum.counters.name));
+	    VT_BUCKET_COUNTERS(VT_PUT_COUNTER)
+#undef VT_PUT_COUNTER
+	    Tcl_ListObjAppendElement(NULL, listPtr, cachePtr);
+	}
+	Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj("caches", -1),
+		listPtr);
+	ckfree((char *) cachesPtr);
+    }
     Tcl_SetObjResult(interp, dictPtr);
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MemoryInfoCmd --
+ *
+ *	vtalloc memoryinfo: the list-of-lists of Tcl_GetMemoryInfo, so that
+ *	tools written for Zippy (NaviServer's ns_info pools, nsstats) read
+ *	it unchanged: one sublist per cache, "shared" or "thread0x...",
+ *	then per bucket "blockSize numFree numRemoves numInserts
+ *	totalAssigned numLocks numWaits".
+ *
+ * Results:
+ *	A Tcl result.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+MemoryInfoCmd(
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    VtStats stats;
+    VtCacheStats *cachesPtr;
+    size_t count, c;
+    unsigned bucket;
+    Tcl_DString ds;
+
+    if (objc != 2) {
+	Tcl_WrongNumArgs(interp, 2, objv, NULL);
+	return TCL_ERROR;
+    }
+    cachesPtr = Snapshot(&stats, &count);
+    Tcl_DStringInit(&ds);
+    for (c = 0; c < count; c++) {
+	Tcl_Obj *namePtr = CacheName(&cachesPtr[c]);
+
+	Tcl_IncrRefCount(namePtr);
+	Tcl_DStringStartSublist(&ds);
+	Tcl_DStringAppendElement(&ds, Tcl_GetString(namePtr));
+	Tcl_DecrRefCount(namePtr);
+	for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	    VtBucketStats *b = &cachesPtr[c].buckets[bucket];
+	    char line[200];
+
+	    snprintf(line, sizeof(line), "%lu %ld %ld %ld %ld %ld %ld",
+		    (unsigned long) b->size, (long) b->free,
+		    (long) VtLoad(&b->counters.allocs),
+		    (long) VtLoad(&b->counters.frees), (long) b->requested,
+		    (long) VtLoad(&b->counters.locks),
+		    (long) VtLoad(&b->counters.waits));
+	    Tcl_DStringAppendElement(&ds, line);
+	}
+	Tcl_DStringEndSublist(&ds);
+    }
+    ckfree((char *) cachesPtr);
+    Tcl_DStringResult(interp, &ds);
     return TCL_OK;
 }
 
@@ -611,9 +824,12 @@ VtallocObjCmd(
     Tcl_Obj *const objv[])
 {
     static const char *const subcommands[] = {
-	"block", "config", "crash", "stats", "trim", "version", NULL
+	"block", "config", "crash", "memoryinfo", "stats", "trim",
+	"version", NULL
     };
-    enum { C_BLOCK, C_CONFIG, C_CRASH, C_STATS, C_TRIM, C_VERSION };
+    enum {
+	C_BLOCK, C_CONFIG, C_CRASH, C_MEMORYINFO, C_STATS, C_TRIM, C_VERSION
+    };
     int index;
 
     (void) clientData;
@@ -632,6 +848,8 @@ VtallocObjCmd(
 	return ConfigCmd(interp, objc, objv);
     case C_CRASH:
 	return CrashCmd(interp, objc, objv);
+    case C_MEMORYINFO:
+	return MemoryInfoCmd(interp, objc, objv);
     case C_STATS:
 	return StatsCmd(interp, objc, objv);
     }

@@ -24,7 +24,7 @@ static VtStats before;
 static void
 Snapshot(void)
 {
-    VtGetStats(&before);
+    VtGetStats(&before, NULL, NULL);
 }
 
 /*
@@ -37,7 +37,7 @@ AllSegmentsValid(void)
     VtSegment *segPtr;
     int valid = 1;
 
-    VtSharedLock();
+    VtSharedLock(NULL);
     for (segPtr = vtShared.segmentsPtr; segPtr != NULL;
 	    segPtr = segPtr->nextPtr) {
 	valid &= VtSegmentIsValid(segPtr);
@@ -189,7 +189,7 @@ TestLargeBlocks(void)
 	CHECK(Vt_UsableSize(blocks[i]) >= sizes[i]);
 	TestFill(blocks[i], sizes[i], i);
     }
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(Delta(stats.buckets[VT_NBUCKETS].counters.allocs,
 	    before.buckets[VT_NBUCKETS].counters.allocs) == (int64_t) n);
     CHECK(stats.committed >= before.committed + (64 << 20));
@@ -197,7 +197,7 @@ TestLargeBlocks(void)
 	CHECK(TestVerify(blocks[i], sizes[i], i));
 	VtFree(blocks[i]);
     }
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(stats.requested == before.requested);
     CHECK(stats.inuse == before.inuse);
     CHECK(stats.committed < before.committed + (64 << 20));
@@ -218,7 +218,7 @@ TestLargeBlocks(void)
 	CHECK(runPtr->state == VT_PAGE_FREE && runPtr->slices >= 2);
     }
     CHECK(AllSegmentsValid());
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     again = VtMalloc(200000);
     VtFree(again);
     CHECK(stats.segments == before.segments);
@@ -247,7 +247,7 @@ TestRealloc(void)
     TestFill(ptr, 20, 7);
     CHECK(VtRealloc(ptr, 32) == ptr);
     CHECK(VtRealloc(ptr, 17) == ptr);
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(Delta(stats.requested, before.requested) == 17);
     moved = VtRealloc(ptr, 1000);
     CHECK(moved != ptr);
@@ -262,10 +262,10 @@ TestRealloc(void)
     ptr = VtRealloc(moved, 5 << 20);
     CHECK(TestVerify(ptr, 40, 9));
     CHECK(VtRealloc(ptr, 4 << 20) == ptr);
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(Delta(stats.requested, before.requested) == 4 << 20);
     VtFree(ptr);
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(stats.requested == before.requested);
     CHECK(stats.allocs - stats.frees == before.allocs - before.frees);
 }
@@ -299,7 +299,7 @@ TestStats(void)
 	requested += size;
 	inuse += VT_BUCKET_SIZE(VtBucketOfSize(size));
     }
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(Delta(stats.requested, before.requested) == (int64_t) requested);
     CHECK(Delta(stats.inuse, before.inuse) == (int64_t) inuse);
     CHECK(Delta(stats.allocs, before.allocs) == COUNT);
@@ -313,7 +313,7 @@ TestStats(void)
     for (i = 0; i < COUNT; i++) {
 	VtFree(blocks[i]);
     }
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(stats.requested == before.requested);
     CHECK(stats.inuse == before.inuse);
     CHECK(Delta(stats.frees, before.frees) == COUNT);
@@ -343,18 +343,18 @@ TestPagesCoalesce(void)
     for (i = 0; i < COUNT; i++) {
 	blocks[i] = VtMalloc(48);
     }
-    VtGetStats(&full);
+    VtGetStats(&full, NULL, NULL);
     for (i = 0; i < COUNT; i++) {
 	VtFree(blocks[i]);
     }
-    VtGetStats(&after);
+    VtGetStats(&after, NULL, NULL);
     CHECK(after.pagesInuse + 20 < full.pagesInuse);
     CHECK(after.pagesFree + after.pagesReleased
 	    >= full.pagesFree + full.pagesReleased + 20);
     for (i = 0; i < 400; i++) {
 	blocks[i] = VtMalloc(4096);
     }
-    VtGetStats(&shifted);
+    VtGetStats(&shifted, NULL, NULL);
     CHECK(shifted.segments == after.segments);
     for (i = 0; i < 400; i++) {
 	VtFree(blocks[i]);

@@ -91,7 +91,7 @@ static void
 Baseline(void)
 {
     VtTrim();
-    VtGetStats(&base);
+    VtGetStats(&base, NULL, NULL);
 }
 
 static int
@@ -100,7 +100,7 @@ CommittedNear(
 {
     VtStats stats;
 
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     if (stats.committed > base.committed + slack) {
 	printf("    committed %llu MiB, baseline %llu MiB\n",
 		(unsigned long long) (stats.committed / MIB),
@@ -170,7 +170,7 @@ TestThreadExit(void)
 	pthread_join(threads[i], NULL);
     }
     pthread_barrier_destroy(&barrier);
-    VtGetStats(&peak);
+    VtGetStats(&peak, NULL, NULL);
     printf("    released %llu MiB\n",
 	    (unsigned long long) ((peak.released - base.released) / MIB));
     CHECK(peak.released - base.released >= 200 * MIB / SCALE);
@@ -247,7 +247,7 @@ TestTrim(void)
     VtOptionSet(VT_OPTION_DECAY, 3600000);
     Baseline();
     FreeChain(Fill(200 * MIB / SCALE, 16, 1024, 9), 0);
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(stats.committed > base.committed + 150 * MIB / SCALE);
     VtTrim();
     CHECK(CommittedNear(2 * MIB));
@@ -289,12 +289,12 @@ TestOrphans(void)
     Baseline();
     pthread_create(&thread, NULL, OrphanWorker, NULL);
     pthread_join(thread, NULL);
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(stats.pagesOrphaned > 0);
     FreeChain(orphanChain, 0);
     for (waited = 0; waited < 5000; waited += 100) {
 	VtpSleep(100);
-	VtGetStats(&stats);
+	VtGetStats(&stats, NULL, NULL);
 	if (stats.pagesOrphaned == 0 && CommittedNear(
 		(uint64_t) VtOption(RESERVE) + 2 * MIB)) {
 	    break;
@@ -342,7 +342,7 @@ TestChurn(void)
 	for (i = 0; i < 2; i++) {
 	    pthread_join(threads[i], NULL);
 	}
-	VtGetStats(&stats);
+	VtGetStats(&stats, NULL, NULL);
 	if (stats.committed > most) {
 	    most = stats.committed;
 	}
@@ -375,11 +375,11 @@ TestShift(void)
 
     Baseline();
     chain = Fill(512 * MIB / SCALE, 48, 48, 1);
-    VtGetStats(&first);
+    VtGetStats(&first, NULL, NULL);
     rss1 = VtpRss();
     FreeChain(chain, 0);
     chain = Fill(512 * MIB / SCALE, 4096, 4096, 1);
-    VtGetStats(&second);
+    VtGetStats(&second, NULL, NULL);
     rss2 = VtpRss();
     FreeChain(chain, 0);
     printf("    committed %llu -> %llu MiB (x%.3f), rss %llu -> %llu MiB "

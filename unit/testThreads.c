@@ -172,7 +172,7 @@ TestStress(void)
     VtStats before, after;
     int i;
 
-    VtGetStats(&before);
+    VtGetStats(&before, NULL, NULL);
     pthread_barrier_init(&barrier, NULL, THREADS);
     for (i = 0; i < THREADS; i++) {
 	pthread_mutex_init(&mailboxes[i].lock, NULL);
@@ -183,7 +183,7 @@ TestStress(void)
     for (i = 0; i < THREADS; i++) {
 	pthread_join(threads[i], NULL);
     }
-    VtGetStats(&after);
+    VtGetStats(&after, NULL, NULL);
     printf("    %ld ops/thread x %d threads: %llu allocs, %llu frees, "
 	    "%llu remote frees\n", opsPerThread, THREADS,
 	    (unsigned long long) (after.allocs - before.allocs),
@@ -253,10 +253,10 @@ TestOrphans(void)
     VtStats stats, before;
     int i, intact = 1;
 
-    VtGetStats(&before);
+    VtGetStats(&before, NULL, NULL);
     pthread_create(&thread, NULL, OrphanMaker, NULL);
     pthread_join(thread, NULL);
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(stats.threads == before.threads);
     CHECK(stats.pagesOrphaned >= ORPHAN_BLOCKS * 64 / VT_SLICE_SIZE);
     CHECK(stats.inuse - before.inuse == ORPHAN_BLOCKS * 64);
@@ -265,14 +265,14 @@ TestOrphans(void)
 	VtFree(orphanBlocks[i]);
     }
     CHECK(intact);
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(stats.inuse == before.inuse);
     CHECK(stats.remoteFrees - before.remoteFrees == ORPHAN_BLOCKS);
     for (i = 0; i < 8; i++) {
 	pthread_create(&thread, NULL, OrphanReuser, NULL);
 	pthread_join(thread, NULL);
     }
-    VtGetStats(&stats);
+    VtGetStats(&stats, NULL, NULL);
     CHECK(stats.pagesOrphaned == 0);
     CHECK(stats.pagesInuse == before.pagesInuse);
 }
@@ -321,10 +321,10 @@ TestChurn(void)
 	    pthread_join(threads[i], NULL);
 	}
 	if (round == 0) {
-	    VtGetStats(&first);
+	    VtGetStats(&first, NULL, NULL);
 	}
     }
-    VtGetStats(&last);
+    VtGetStats(&last, NULL, NULL);
     CHECK(last.threads == first.threads);
     CHECK(last.segments <= first.segments + 1);
     CHECK(last.inuse == first.inuse);

@@ -125,7 +125,7 @@ VtpRelease(
 /*
  *----------------------------------------------------------------------
  *
- * VtpLockAcquire, VtpLockRelease --
+ * VtpLockAcquire, VtpLockTry, VtpLockRelease --
  *
  *	The shared cache's lock.
  *
@@ -143,6 +143,13 @@ VtpLockAcquire(
     VtpLock *lockPtr)
 {
     pthread_mutex_lock(lockPtr);
+}
+
+int
+VtpLockTry(
+    VtpLock *lockPtr)
+{
+    return pthread_mutex_trylock(lockPtr) == 0;
 }
 
 void

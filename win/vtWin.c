@@ -107,7 +107,7 @@ VtpRelease(
 /*
  *----------------------------------------------------------------------
  *
- * VtpLockAcquire, VtpLockRelease --
+ * VtpLockAcquire, VtpLockTry, VtpLockRelease --
  *
  *	The shared cache's lock.
  *
@@ -125,6 +125,13 @@ VtpLockAcquire(
     VtpLock *lockPtr)
 {
     AcquireSRWLockExclusive(lockPtr);
+}
+
+int
+VtpLockTry(
+    VtpLock *lockPtr)
+{
+    return TryAcquireSRWLockExclusive(lockPtr) != 0;
 }
 
 void
