@@ -617,6 +617,35 @@ MODULE_SCOPE void	VtCacheTrim(VtCache *cachePtr);
 MODULE_SCOPE void	VtTrim(void);
 MODULE_SCOPE void	VtPurgerStart(void);
 
+/* vtStress.c */
+typedef enum VtStressPattern {
+    VT_STRESS_CELLS, VT_STRESS_TCLMIX, VT_STRESS_XTHREAD, VT_STRESS_CHURN
+} VtStressPattern;
+
+typedef struct VtStressResult {
+    uint64_t ops;			/* Allocations (each one freed). */
+    uint64_t errors;			/* Blocks found with wrong contents
+					 * or allocations that failed. */
+    uint64_t peakRss;			/* Highest RSS seen while running. */
+    double seconds;			/* Wall-clock time. */
+} VtStressResult;
+
+typedef struct VtStressConfig {
+    VtStressPattern pattern;
+    int threads;			/* Threads at once. */
+    uint64_t ops;			/* Allocations in all. */
+    size_t minSize, maxSize;		/* 0, 0: the pattern's own sizes. */
+    void *(*allocProc)(size_t);		/* NULL: vtalloc. */
+    void (*freeProc)(void *);
+    void *(*reallocProc)(void *, size_t);
+    void (*progressProc)(void *data, const VtStressResult *resultPtr);
+    void *progressData;			/* Called about once a second. */
+} VtStressConfig;
+
+MODULE_SCOPE const char *const vtStressPatterns[];
+MODULE_SCOPE int	VtStress(const VtStressConfig *configPtr,
+			    VtStressResult *resultPtr);
+
 /* vtOptions.c */
 MODULE_SCOPE void	VtOptionsInit(void);
 MODULE_SCOPE int	VtOptionSet(VtOption option, int64_t value);
@@ -653,6 +682,8 @@ MODULE_SCOPE VT_NORETURN void VtPanic(const char *format, ...);
  *   VtpRandom	  a value that differs between runs.
  *   VtpThreadStart
  *		  run `proc(data)` in a new detached thread. 0 on failure.
+ *   VtpThreadCreate / VtpThreadJoin
+ *		  run `proc(data)` in a new joinable thread; wait for it.
  *   VtpSleep	  sleep for some milliseconds.
  *   VtpGetEnv	  an environment variable, or NULL.
  *   VtpWrite	  write a message to standard error.
@@ -675,6 +706,9 @@ MODULE_SCOPE uint64_t	VtpRss(void);
 MODULE_SCOPE uint64_t	VtpNow(void);
 MODULE_SCOPE uintptr_t	VtpRandom(void);
 MODULE_SCOPE int	VtpThreadStart(void (*proc)(void *), void *data);
+MODULE_SCOPE int	VtpThreadCreate(void (*proc)(void *), void *data,
+			    uintptr_t *threadPtr);
+MODULE_SCOPE void	VtpThreadJoin(uintptr_t thread);
 MODULE_SCOPE void	VtpSleep(unsigned milliseconds);
 MODULE_SCOPE const char *VtpGetEnv(const char *name);
 MODULE_SCOPE void	VtpWrite(const char *message);

@@ -743,6 +743,143 @@ MemoryInfoCmd(
 /*
  *----------------------------------------------------------------------
  *
+ * StressProgress, StressCmd --
+ *
+ *	vtalloc stress ?-threads N? ?-ops N? ?-pattern P? ?-minsize N?
+ *	?-maxsize N? ?-progress?: run a native multi-threaded workload that
+ *	checks every block it frees (see vtStress.c); -progress prints a
+ *	line a second.
+ *
+ * Results:
+ *	A dict: pattern threads ops seconds opspersec errors peakrss.
+ *
+ * Side effects:
+ *	Threads; output with -progress.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+StressProgress(
+    void *data,
+    const VtStressResult *resultPtr)
+{
+    Tcl_Channel out = Tcl_GetStdChannel(TCL_STDOUT);
+    char line[160];
+
+    (void) data;
+    if (out == NULL) {
+	return;
+    }
+    snprintf(line, sizeof(line), "vtalloc stress: %.1f s, %llu ops, "
+	    "%.0f ops/s, rss %llu MiB\n", resultPtr->seconds,
+	    (unsigned long long) resultPtr->ops,
+	    resultPtr->seconds > 0 ? (double) resultPtr->ops
+	    / resultPtr->seconds : 0.0,
+	    (unsigned long long) (resultPtr->peakRss >> 20));
+    Tcl_WriteChars(out, line, -1);
+    Tcl_Flush(out);
+}
+
+static int
+StressCmd(
+    Tcl_Interp *interp,
+    int objc,
+    Tcl_Obj *const objv[])
+{
+    static const char *const options[] = {
+	"-maxsize", "-minsize", "-ops", "-pattern", "-progress", "-threads",
+	NULL
+    };
+    enum { S_MAXSIZE, S_MINSIZE, S_OPS, S_PATTERN, S_PROGRESS, S_THREADS };
+    VtStressConfig config;
+    VtStressResult result;
+    Tcl_WideInt value;
+    Tcl_Obj *dictPtr;
+    int i, index, pattern;
+
+    memset(&config, 0, sizeof(config));
+    config.pattern = VT_STRESS_TCLMIX;
+    config.threads = 2;
+    config.ops = 1000000;
+    for (i = 2; i < objc; i++) {
+	if (Tcl_GetIndexFromObj(interp, objv[i], options, "option", 0,
+		&index) != TCL_OK) {
+	    return TCL_ERROR;
+	}
+	if (index == S_PROGRESS) {
+	    config.progressProc = StressProgress;
+	    continue;
+	}
+	if (i + 1 == objc) {
+	    return Fail(interp, "VALUE", "option \"%s\" needs a value",
+		    options[index]);
+	}
+	i++;
+	if (index == S_PATTERN) {
+	    if (Tcl_GetIndexFromObj(interp, objv[i], vtStressPatterns,
+		    "pattern", 0, &pattern) != TCL_OK) {
+		return TCL_ERROR;
+	    }
+	    config.pattern = (VtStressPattern) pattern;
+	    continue;
+	}
+	if (Tcl_GetWideIntFromObj(NULL, objv[i], &value) != TCL_OK
+		|| value < 1 || (index == S_THREADS && value > 256)
+		|| ((index == S_MINSIZE || index == S_MAXSIZE)
+		    && value > (Tcl_WideInt) VT_LARGE_MAX)) {
+	    return Fail(interp, "VALUE", "expected an integer from 1 to "
+		    "%lld for %s but got \"%.50s\"", (long long)
+		    (index == S_THREADS ? 256 : index == S_OPS
+		    ? (Tcl_WideInt) 1 << 48 : VT_LARGE_MAX),
+		    options[index], Tcl_GetString(objv[i]));
+	}
+	switch (index) {
+	case S_MAXSIZE:
+	    config.maxSize = (size_t) value;
+	    break;
+	case S_MINSIZE:
+	    config.minSize = (size_t) value;
+	    break;
+	case S_OPS:
+	    config.ops = (uint64_t) value;
+	    break;
+	case S_THREADS:
+	    config.threads = (int) value;
+	    break;
+	}
+    }
+    if (config.minSize != 0 && config.maxSize == 0) {
+	config.maxSize = config.minSize > 8192 ? config.minSize : 8192;
+    }
+    if (config.maxSize != 0 && config.minSize == 0) {
+	config.minSize = 1;
+    }
+    if (config.minSize > config.maxSize) {
+	return Fail(interp, "VALUE", "-minsize %zu is above -maxsize %zu",
+		config.minSize, config.maxSize);
+    }
+    if (!VtStress(&config, &result)) {
+	return Fail(interp, "NOMEM", "could not start the stress threads");
+    }
+    dictPtr = Tcl_NewDictObj();
+    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj("pattern", -1),
+	    Tcl_NewStringObj(vtStressPatterns[config.pattern], -1));
+    PutFigure(dictPtr, "", "threads", (uint64_t) config.threads);
+    PutFigure(dictPtr, "", "ops", result.ops);
+    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj("seconds", -1),
+	    Tcl_NewDoubleObj(result.seconds));
+    PutFigure(dictPtr, "", "opspersec", result.seconds > 0
+	    ? (uint64_t) ((double) result.ops / result.seconds) : 0);
+    PutFigure(dictPtr, "", "errors", result.errors);
+    PutFigure(dictPtr, "", "peakrss", result.peakRss);
+    Tcl_SetObjResult(interp, dictPtr);
+    return TCL_OK;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * CrashCmd --
  *
  *	vtalloc crash KIND: hand vtalloc a bad pointer on purpose, to show
@@ -824,11 +961,12 @@ VtallocObjCmd(
     Tcl_Obj *const objv[])
 {
     static const char *const subcommands[] = {
-	"block", "config", "crash", "memoryinfo", "stats", "trim",
+	"block", "config", "crash", "memoryinfo", "stats", "stress", "trim",
 	"version", NULL
     };
     enum {
-	C_BLOCK, C_CONFIG, C_CRASH, C_MEMORYINFO, C_STATS, C_TRIM, C_VERSION
+	C_BLOCK, C_CONFIG, C_CRASH, C_MEMORYINFO, C_STATS, C_STRESS, C_TRIM,
+	C_VERSION
     };
     int index;
 
@@ -850,6 +988,8 @@ VtallocObjCmd(
 	return CrashCmd(interp, objc, objv);
     case C_MEMORYINFO:
 	return MemoryInfoCmd(interp, objc, objv);
+    case C_STRESS:
+	return StressCmd(interp, objc, objv);
     case C_STATS:
 	return StatsCmd(interp, objc, objv);
     }

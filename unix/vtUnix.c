@@ -304,11 +304,11 @@ VtpRandom(void)
 /*
  *----------------------------------------------------------------------
  *
- * VtpThreadStart, VtpSleep, VtpGetEnv --
+ * VtpThreadStart, VtpThreadCreate, VtpThreadJoin, VtpSleep, VtpGetEnv --
  *
  *	Run a procedure in a new detached thread (all signals blocked in
- *	it, so it never runs a program's handler); sleep; read the
- *	environment.
+ *	it, so it never runs a program's handler), or in a joinable one and
+ *	wait for it; sleep; read the environment.
  *
  * Results:
  *	VtpThreadStart: 1 if the thread runs. VtpGetEnv: the value or NULL.
@@ -364,6 +364,35 @@ VtpThreadStart(
 	return 0;
     }
     return 1;
+}
+
+int
+VtpThreadCreate(
+    void (*proc)(void *),
+    void *data,
+    uintptr_t *threadPtr)
+{
+    ThreadStart *startPtr = VtpReserve(sizeof(ThreadStart), 0);
+    pthread_t thread;
+
+    if (startPtr == NULL) {
+	return 0;
+    }
+    startPtr->proc = proc;
+    startPtr->data = data;
+    if (pthread_create(&thread, NULL, ThreadMain, startPtr) != 0) {
+	munmap(startPtr, sizeof(ThreadStart));
+	return 0;
+    }
+    *threadPtr = (uintptr_t) thread;
+    return 1;
+}
+
+void
+VtpThreadJoin(
+    uintptr_t thread)
+{
+    pthread_join((pthread_t) thread, NULL);
 }
 
 void

@@ -244,9 +244,10 @@ VtpRandom(void)
 /*
  *----------------------------------------------------------------------
  *
- * VtpThreadStart, VtpSleep, VtpGetEnv --
+ * VtpThreadStart, VtpThreadCreate, VtpThreadJoin, VtpSleep, VtpGetEnv --
  *
- *	Run a procedure in a new thread; sleep; read the environment.
+ *	Run a procedure in a new thread (detached, or joinable and waited
+ *	for); sleep; read the environment.
  *
  * Results:
  *	VtpThreadStart: 1 if the thread runs. VtpGetEnv: the value or NULL.
@@ -295,6 +296,38 @@ VtpThreadStart(
     }
     CloseHandle(thread);
     return 1;
+}
+
+int
+VtpThreadCreate(
+    void (*proc)(void *),
+    void *data,
+    uintptr_t *threadPtr)
+{
+    ThreadStart *startPtr = VirtualAlloc(NULL, sizeof(ThreadStart),
+	    MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    HANDLE thread;
+
+    if (startPtr == NULL) {
+	return 0;
+    }
+    startPtr->proc = proc;
+    startPtr->data = data;
+    thread = CreateThread(NULL, 0, ThreadMain, startPtr, 0, NULL);
+    if (thread == NULL) {
+	VirtualFree(startPtr, 0, MEM_RELEASE);
+	return 0;
+    }
+    *threadPtr = (uintptr_t) thread;
+    return 1;
+}
+
+void
+VtpThreadJoin(
+    uintptr_t thread)
+{
+    WaitForSingleObject((HANDLE) thread, INFINITE);
+    CloseHandle((HANDLE) thread);
 }
 
 void
