@@ -34,6 +34,19 @@
  * the table is an error, never a pointer followed.
  */
 
+/*
+ * The stubs table that extensions reach through Vtalloc_InitStubs.
+ */
+
+#define VT_TABLE_F(type, name, params, args) name,
+#define VT_TABLE_V(name, params, args) name,
+static const VtallocStubs vtallocStubs = {
+    VTALLOC_STUBS_MAGIC, VTALLOC_FUNCTION_COUNT,
+    VTALLOC_FUNCTIONS(VT_TABLE_F, VT_TABLE_V)
+};
+#undef VT_TABLE_F
+#undef VT_TABLE_V
+
 static Tcl_HashTable blockTable;
 static int blockTableReady = 0;
 TCL_DECLARE_MUTEX(blockMutex)
@@ -1016,8 +1029,8 @@ VtallocObjCmd(
  *	A Tcl result.
  *
  * Side effects:
- *	Creates the `vtalloc` command; routes the core's panics to
- *	Tcl_Panic.
+ *	Creates the `vtalloc` command; provides the package with its stubs
+ *	table; routes the core's panics to Tcl_Panic.
  *
  *----------------------------------------------------------------------
  */
@@ -1046,5 +1059,6 @@ Vtalloc_Init(
     }
     Tcl_MutexUnlock(&blockMutex);
     Tcl_CreateObjCommand(interp, "vtalloc", VtallocObjCmd, NULL, NULL);
-    return Tcl_PkgProvide(interp, "vtalloc", PACKAGE_VERSION);
+    return Tcl_PkgProvideEx(interp, "vtalloc", PACKAGE_VERSION,
+	    (void *) &vtallocStubs);
 }
