@@ -16,6 +16,65 @@
 static VtPanicProc *panicProcPtr = NULL;
 
 /*
+ * The stubs table of the C API, and this build's instance table.
+ */
+
+#define VT_TABLE_F(type, name, params, args) name,
+#define VT_TABLE_V(name, params, args) name,
+const VtallocStubs vtallocStubs = {
+    VTALLOC_STUBS_MAGIC, VTALLOC_FUNCTION_COUNT,
+    VTALLOC_FUNCTIONS(VT_TABLE_F, VT_TABLE_V)
+};
+#undef VT_TABLE_F
+#undef VT_TABLE_V
+
+const char *vtMode = "package";
+
+static const char *
+Mode(void)
+{
+    return vtMode;
+}
+
+const VtInstance vtInstance = {
+    VT_INSTANCE_MAGIC, VT_INSTANCE_LAYOUT, VTALLOC_VERSION, Mode,
+    &vtallocStubs, VtGetStats, VtStress, VtOptionSet, VtOptionGet
+};
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtProcessInstance --
+ *
+ *	The vtalloc instance that serves this process: the one a Tcl core
+ *	built with vtalloc or the LD_PRELOAD library exports, if there is
+ *	one of this version, else this build's own.
+ *
+ * Results:
+ *	An instance table.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+const VtInstance *
+VtProcessInstance(void)
+{
+    const VtInstance *(*getProc)(void) = (const VtInstance *(*)(void))
+	    VtpFindSymbol("Vtalloc_ProcessInstance");
+    const VtInstance *instPtr = getProc != NULL ? getProc() : NULL;
+
+    if (instPtr != NULL && instPtr->magic == VT_INSTANCE_MAGIC
+	    && instPtr->layout == VT_INSTANCE_LAYOUT
+	    && strcmp(instPtr->version, VTALLOC_VERSION) == 0) {
+	return instPtr;
+    }
+    return &vtInstance;
+}
+
+/*
  *----------------------------------------------------------------------
  *
  * VtSetPanicProc --

@@ -649,6 +649,7 @@ MODULE_SCOPE int	VtStress(const VtStressConfig *configPtr,
 /* vtOptions.c */
 MODULE_SCOPE void	VtOptionsInit(void);
 MODULE_SCOPE int	VtOptionSet(VtOption option, int64_t value);
+MODULE_SCOPE int64_t	VtOptionGet(VtOption option);
 #define VtOption(id)	VtLoad(&vtOptions[VT_OPTION_##id])
 
 /* vtStats.c */
@@ -656,6 +657,39 @@ MODULE_SCOPE void	VtGetStats(VtStats *statsPtr,
 			    VtCacheStats *cachesPtr, size_t *countPtr);
 
 /* vtApi.c */
+
+/*
+ * One allocator per process: every build (package, Tcl core, LD_PRELOAD
+ * library) has an instance table; the core and preload builds export it
+ * through Vtalloc_ProcessInstance, and the package uses the one it finds
+ * there instead of its own. The layout word guards against a table of
+ * another version.
+ */
+
+#define VT_INSTANCE_MAGIC 0x56544931	/* "VTI1" */
+#define VT_INSTANCE_LAYOUT \
+    ((uint32_t) (sizeof(VtStats) + sizeof(VtCacheStats) * 3		\
+	+ sizeof(VtStressConfig) * 5 + VT_OPTION_COUNT * 7))
+
+typedef struct VtInstance {
+    uint32_t magic;			/* VT_INSTANCE_MAGIC. */
+    uint32_t layout;			/* VT_INSTANCE_LAYOUT. */
+    const char *version;		/* VTALLOC_VERSION. */
+    const char *(*mode)(void);		/* "package", "core", "preload". */
+    const VtallocStubs *apiPtr;		/* The C API. */
+    void (*getStats)(VtStats *statsPtr, VtCacheStats *cachesPtr,
+	    size_t *countPtr);
+    int (*stress)(const VtStressConfig *configPtr,
+	    VtStressResult *resultPtr);
+    int (*optionSet)(VtOption option, int64_t value);
+    int64_t (*optionGet)(VtOption option);
+} VtInstance;
+
+MODULE_SCOPE const VtallocStubs vtallocStubs;
+MODULE_SCOPE const VtInstance vtInstance;
+MODULE_SCOPE const char *vtMode;
+MODULE_SCOPE const VtInstance *VtProcessInstance(void);
+
 typedef void (VtPanicProc)(const char *message);
 MODULE_SCOPE void	VtSetPanicProc(VtPanicProc *procPtr);
 MODULE_SCOPE VT_NORETURN void VtPanic(const char *format, ...);
@@ -686,6 +720,9 @@ MODULE_SCOPE VT_NORETURN void VtPanic(const char *format, ...);
  *		  run `proc(data)` in a new joinable thread; wait for it.
  *   VtpSleep	  sleep for some milliseconds.
  *   VtpGetEnv	  an environment variable, or NULL.
+ *   VtpFindSymbol
+ *		  the address of an exported symbol anywhere in the process,
+ *		  or NULL.
  *   VtpWrite	  write a message to standard error.
  *   VtpAbort	  end the process abnormally.
  *
@@ -711,6 +748,7 @@ MODULE_SCOPE int	VtpThreadCreate(void (*proc)(void *), void *data,
 MODULE_SCOPE void	VtpThreadJoin(uintptr_t thread);
 MODULE_SCOPE void	VtpSleep(unsigned milliseconds);
 MODULE_SCOPE const char *VtpGetEnv(const char *name);
+MODULE_SCOPE void *	VtpFindSymbol(const char *name);
 MODULE_SCOPE void	VtpWrite(const char *message);
 MODULE_SCOPE VT_NORETURN void VtpAbort(void);
 

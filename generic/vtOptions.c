@@ -61,6 +61,30 @@ VtOptionSet(
 /*
  *----------------------------------------------------------------------
  *
+ * VtOptionGet --
+ *
+ *	The value of a knob in force.
+ *
+ * Results:
+ *	The value.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int64_t
+VtOptionGet(
+    VtOption option)
+{
+    VtInit();
+    return VtLoad(&vtOptions[option]);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtOptionsInit --
  *
  *	Read each knob's environment variable, once, at start. The value is

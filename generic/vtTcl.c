@@ -35,17 +35,13 @@
  */
 
 /*
- * The stubs table that extensions reach through Vtalloc_InitStubs.
+ * The vtalloc instance this package serves: its own, or the one the Tcl
+ * core or the LD_PRELOAD library brought (see VtProcessInstance). Every
+ * call below goes through it.
  */
 
-#define VT_TABLE_F(type, name, params, args) name,
-#define VT_TABLE_V(name, params, args) name,
-static const VtallocStubs vtallocStubs = {
-    VTALLOC_STUBS_MAGIC, VTALLOC_FUNCTION_COUNT,
-    VTALLOC_FUNCTIONS(VT_TABLE_F, VT_TABLE_V)
-};
-#undef VT_TABLE_F
-#undef VT_TABLE_V
+static const VtInstance *instPtr = &vtInstance;
+#define API (instPtr->apiPtr)
 
 static Tcl_HashTable blockTable;
 static int blockTableReady = 0;
@@ -299,7 +295,7 @@ BlockCmd(
 	if (GetSize(interp, objv[3], &size) != TCL_OK) {
 	    return TCL_ERROR;
 	}
-	ptr = Vt_AttemptMalloc(size);
+	ptr = API->Vt_AttemptMalloc(size);
 	if (ptr == NULL) {
 	    return Fail(interp, "NOMEM", "unable to alloc %zu bytes", size);
 	}
@@ -310,7 +306,7 @@ BlockCmd(
 		|| GetBlock(interp, objv[3], 1, &ptr, &size) != TCL_OK) {
 	    return TCL_ERROR;
 	}
-	newPtr = Vt_AttemptReallocSize(ptr, newSize);
+	newPtr = API->Vt_AttemptReallocSize(ptr, newSize);
 	if (newPtr == NULL) {
 	    Tcl_DecrRefCount(NewHandle(ptr, size));
 	    return Fail(interp, "NOMEM", "unable to realloc %zu bytes",
@@ -322,7 +318,7 @@ BlockCmd(
 	if (GetBlock(interp, objv[3], 1, &ptr, &size) != TCL_OK) {
 	    return TCL_ERROR;
 	}
-	Vt_Free(ptr);
+	API->Vt_Free(ptr);
 	return TCL_OK;
     }
 
@@ -424,14 +420,12 @@ ConfigCmd(
 	set[i] = 0;
     }
     names[VT_OPTION_COUNT] = NULL;
-    VtInit();
-
     if (objc == 2) {
 	Tcl_Obj *dictPtr = Tcl_NewDictObj();
 
 	for (i = 0; i < VT_OPTION_COUNT; i++) {
 	    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj(names[i], -1),
-		    Tcl_NewWideIntObj((Tcl_WideInt) VtLoad(&vtOptions[i])));
+		    Tcl_NewWideIntObj((Tcl_WideInt) instPtr->optionGet((VtOption) i)));
 	}
 	Tcl_SetObjResult(interp, dictPtr);
 	return TCL_OK;
@@ -442,7 +436,8 @@ ConfigCmd(
 	    return TCL_ERROR;
 	}
 	Tcl_SetObjResult(interp,
-		Tcl_NewWideIntObj((Tcl_WideInt) VtLoad(&vtOptions[option])));
+		Tcl_NewWideIntObj((Tcl_WideInt)
+		instPtr->optionGet((VtOption) option)));
 	return TCL_OK;
     }
     if (objc % 2 != 0) {
@@ -470,7 +465,7 @@ ConfigCmd(
     }
     for (i = 0; i < VT_OPTION_COUNT; i++) {
 	if (set[i]) {
-	    VtOptionSet((VtOption) i, values[i]);
+	    instPtr->optionSet((VtOption) i, values[i]);
 	}
     }
     return TCL_OK;
@@ -505,10 +500,10 @@ Snapshot(
      * are left out, not overrun.
      */
 
-    VtGetStats(statsPtr, NULL, NULL);
+    instPtr->getStats(statsPtr, NULL, NULL);
     *countPtr = statsPtr->threads + 9;
     cachesPtr = (VtCacheStats *) ckalloc(*countPtr * sizeof(VtCacheStats));
-    VtGetStats(statsPtr, cachesPtr, countPtr);
+    instPtr->getStats(statsPtr, cachesPtr, countPtr);
     return cachesPtr;
 }
 
@@ -627,11 +622,11 @@ StatsCmd(
     if (wantThreads) {
 	cachesPtr = Snapshot(&stats, &count);
     } else {
-	VtGetStats(&stats, NULL, NULL);
+	instPtr->getStats(&stats, NULL, NULL);
     }
     dictPtr = Tcl_NewDictObj();
     Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj("mode", -1),
-	    Tcl_NewStringObj("package", -1));
+	    Tcl_NewStringObj(instPtr->mode(), -1));
 #define VT_PUT_TOTAL(name, group, key) \
     PutFigure(dictPtr, group, key, stats.name);
     VT_TOTALS(VT_PUT_TOTAL)
@@ -872,7 +867,7 @@ StressCmd(
 	return Fail(interp, "VALUE", "-minsize %zu is above -maxsize %zu",
 		config.minSize, config.maxSize);
     }
-    if (!VtStress(&config, &result)) {
+    if (!instPtr->stress(&config, &result)) {
 	return Fail(interp, "NOMEM", "could not start the stress threads");
     }
     dictPtr = Tcl_NewDictObj();
@@ -933,18 +928,18 @@ CrashCmd(
     }
     switch (kind) {
     case K_DOUBLE:
-	ptr = Vt_Alloc(64);
-	Vt_Free(ptr);
-	Vt_Free(ptr);
+	ptr = API->Vt_Alloc(64);
+	API->Vt_Free(ptr);
+	API->Vt_Free(ptr);
 	break;
     case K_FOREIGN:
-	Vt_Free(Tcl_Alloc(64));
+	API->Vt_Free(Tcl_Alloc(64));
 	break;
     case K_INTERIOR:
-	Vt_Free(Vt_Alloc(64) + 16);
+	API->Vt_Free(API->Vt_Alloc(64) + 16);
 	break;
     case K_STACK:
-	Vt_Free((char *) local);
+	API->Vt_Free((char *) local);
 	break;
     }
     return TCL_OK;
@@ -1011,7 +1006,7 @@ VtallocObjCmd(
 	return TCL_ERROR;
     }
     if (index == C_TRIM) {
-	Vt_Trim();
+	API->Vt_Trim();
     } else {
 	Tcl_SetObjResult(interp, Tcl_NewStringObj(PACKAGE_VERSION, -1));
     }
@@ -1029,8 +1024,10 @@ VtallocObjCmd(
  *	A Tcl result.
  *
  * Side effects:
- *	Creates the `vtalloc` command; provides the package with its stubs
- *	table; routes the core's panics to Tcl_Panic.
+ *	Finds the vtalloc instance of the process (its own unless the Tcl
+ *	core or a preloaded library brought one); creates the `vtalloc`
+ *	command; provides the package with the instance's stubs table;
+ *	routes the own instance's panics to Tcl_Panic.
  *
  *----------------------------------------------------------------------
  */
@@ -1055,10 +1052,13 @@ Vtalloc_Init(
     if (!blockTableReady) {
 	Tcl_InitHashTable(&blockTable, TCL_ONE_WORD_KEYS);
 	blockTableReady = 1;
-	VtSetPanicProc(PanicToTcl);
+	instPtr = VtProcessInstance();
+	if (instPtr == &vtInstance) {
+	    VtSetPanicProc(PanicToTcl);
+	}
     }
     Tcl_MutexUnlock(&blockMutex);
     Tcl_CreateObjCommand(interp, "vtalloc", VtallocObjCmd, NULL, NULL);
     return Tcl_PkgProvideEx(interp, "vtalloc", PACKAGE_VERSION,
-	    (void *) &vtallocStubs);
+	    (void *) instPtr->apiPtr);
 }

@@ -11,6 +11,7 @@
  */
 
 #include "vtInt.h"
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -304,11 +305,12 @@ VtpRandom(void)
 /*
  *----------------------------------------------------------------------
  *
- * VtpThreadStart, VtpThreadCreate, VtpThreadJoin, VtpSleep, VtpGetEnv --
+ * VtpThreadStart, VtpThreadCreate, VtpThreadJoin, VtpSleep, VtpGetEnv,
+ * VtpFindSymbol --
  *
  *	Run a procedure in a new detached thread (all signals blocked in
  *	it, so it never runs a program's handler), or in a joinable one and
- *	wait for it; sleep; read the environment.
+ *	wait for it; sleep; read the environment; find an exported symbol.
  *
  * Results:
  *	VtpThreadStart: 1 if the thread runs. VtpGetEnv: the value or NULL.
@@ -413,6 +415,13 @@ VtpGetEnv(
     const char *name)
 {
     return getenv(name);
+}
+
+void *
+VtpFindSymbol(
+    const char *name)
+{
+    return dlsym(RTLD_DEFAULT, name);
 }
 
 /*

@@ -244,10 +244,12 @@ VtpRandom(void)
 /*
  *----------------------------------------------------------------------
  *
- * VtpThreadStart, VtpThreadCreate, VtpThreadJoin, VtpSleep, VtpGetEnv --
+ * VtpThreadStart, VtpThreadCreate, VtpThreadJoin, VtpSleep, VtpGetEnv,
+ * VtpFindSymbol --
  *
  *	Run a procedure in a new thread (detached, or joinable and waited
- *	for); sleep; read the environment.
+ *	for); sleep; read the environment; find an exported symbol in any
+ *	module of the process.
  *
  * Results:
  *	VtpThreadStart: 1 if the thread runs. VtpGetEnv: the value or NULL.
@@ -342,6 +344,27 @@ VtpGetEnv(
     const char *name)
 {
     return getenv(name);
+}
+
+void *
+VtpFindSymbol(
+    const char *name)
+{
+    HMODULE modules[256];
+    DWORD needed, i;
+
+    if (!EnumProcessModules(GetCurrentProcess(), modules, sizeof(modules),
+	    &needed)) {
+	return NULL;
+    }
+    for (i = 0; i < needed / sizeof(HMODULE) && i < 256; i++) {
+	FARPROC proc = GetProcAddress(modules[i], name);
+
+	if (proc != NULL) {
+	    return (void *) proc;
+	}
+    }
+    return NULL;
 }
 
 /*
