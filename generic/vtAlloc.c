@@ -13,7 +13,8 @@
 #include "vtInt.h"
 
 static VT_NOINLINE void *MallocSlow(VtCache *cachePtr, size_t size);
-static void *		LargeAlloc(VtCache *cachePtr, size_t size);
+static void *		LargeAlloc(VtCache *cachePtr, size_t size,
+			    size_t offset);
 
 /*
  *----------------------------------------------------------------------
@@ -116,7 +117,7 @@ MallocSlow(
 	}
     }
     if (size > VT_SMALL_MAX) {
-	return LargeAlloc(cachePtr, size);
+	return LargeAlloc(cachePtr, size, VT_SLICE_SIZE);
     }
     bucket = VtBucketOfSize(size);
     pagePtr = VtCacheRefill(cachePtr, bucket);
@@ -132,7 +133,8 @@ MallocSlow(
  * LargeAlloc --
  *
  *	A block above the largest bucket: a run of whole slices, or above
- *	VT_LARGE_MAX a segment of its own.
+ *	VT_LARGE_MAX (or at an offset other than a slice: aligned above a
+ *	slice) a segment of its own with the block at `offset`.
  *
  * Results:
  *	The block, or NULL if the OS has no memory.
@@ -146,13 +148,14 @@ MallocSlow(
 static void *
 LargeAlloc(
     VtCache *cachePtr,
-    size_t size)
+    size_t size,
+    size_t offset)
 {
     VtPage *pagePtr;
 
     VtSharedLock(&cachePtr->counters[VT_NBUCKETS]);
-    if (size > VT_LARGE_MAX) {
-	pagePtr = VtHugeAlloc(size);
+    if (size > VT_LARGE_MAX || offset != VT_SLICE_SIZE) {
+	pagePtr = VtHugeAlloc(size, offset);
     } else {
 	pagePtr = VtRunAlloc((unsigned)
 		((size + VT_SLICE_SIZE - 1) >> VT_SLICE_SHIFT));
@@ -170,6 +173,54 @@ LargeAlloc(
     VtCount(&cachePtr->counters[VT_NBUCKETS], allocs);
     (void) cachePtr;
     return pagePtr->start;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtMallocAligned --
+ *
+ *	Allocate `size` bytes aligned on `align` (a power of two, at most
+ *	half a segment). Up to a slice, asking for the size rounded up to
+ *	the alignment is enough: every bucket size that is a multiple of a
+ *	power of two is itself such a multiple (unit/testCore.c checks it),
+ *	pages and runs start on slice boundaries. Above, a huge segment
+ *	places the block at the alignment.
+ *
+ * Results:
+ *	The block, or NULL if the OS has no memory or the alignment is not
+ *	supported.
+ *
+ * Side effects:
+ *	See VtMalloc.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void *
+VtMallocAligned(
+    size_t size,
+    size_t align)
+{
+    size_t rounded;
+    VtCache *cachePtr;
+
+    if (align <= VT_ALIGN) {
+	return VtMalloc(size);
+    }
+    if ((align & (align - 1)) != 0 || align > VT_SEGMENT_SIZE / 2
+	    || size > SIZE_MAX - align) {
+	return NULL;
+    }
+    rounded = size == 0 ? align : (size + align - 1) & ~(align - 1);
+    if (align <= VT_SLICE_SIZE) {
+	return VtMalloc(rounded);
+    }
+    cachePtr = VtCacheGet();
+    if (cachePtr == &vtEmptyCache) {
+	return NULL;
+    }
+    return LargeAlloc(cachePtr, size, align);
 }
 
 /*

@@ -50,6 +50,9 @@ static _Atomic int initialized;
 #define VT_PARTIAL_LOOKS 16
 
 static void		CacheExit(void *data);
+static void		ForkPrepare(void);
+static void		ForkParent(void);
+static void		ForkChild(void);
 static VtPage *		SharedPage(VtCache *cachePtr, unsigned bucket);
 static void		ScanFull(VtCache *cachePtr, unsigned bucket);
 static VtPage *		FullestPartial(VtPageList *listPtr);
@@ -65,8 +68,8 @@ static VtPage *		FullestPartial(VtPageList *listPtr);
  *	None.
  *
  * Side effects:
- *	Computes the bucket geometry, draws the cookie secret and registers
- *	the thread-exit callback.
+ *	Computes the bucket geometry, reads the knobs, draws the cookie
+ *	secret, registers the thread-exit callback and the fork handlers.
  *
  *----------------------------------------------------------------------
  */
@@ -83,9 +86,56 @@ VtInit(void)
 	VtOptionsInit();
 	vtCookieKey = VtpRandom() | 1;
 	VtpThreadExitInit(CacheExit);
+	VtpAtFork(ForkPrepare, ForkParent, ForkChild);
 	atomic_store_explicit(&initialized, 1, memory_order_release);
     }
     VtpLockRelease(&vtShared.lock);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * ForkPrepare, ForkParent, ForkChild --
+ *
+ *	Around fork(): hold the shared lock so that the child gets the
+ *	shared cache in a consistent state; in the child, the lock starts
+ *	afresh and the purger (a thread of the parent) is known to be gone.
+ *	The caches of the parent's other threads are left as they are (one
+ *	of them may have been caught in the middle of an update): their
+ *	blocks stay usable and freeable in the child, their pages are not
+ *	reused by it.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	See above.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+ForkPrepare(void)
+{
+    VtpLockAcquire(&vtShared.lock);
+}
+
+static void
+ForkParent(void)
+{
+    VtpLockRelease(&vtShared.lock);
+}
+
+static void
+ForkChild(void)
+{
+#ifdef _WIN32
+    InitializeSRWLock(&vtShared.lock);
+#else
+    pthread_mutex_init(&vtShared.lock, NULL);
+#endif
+    vtShared.purgerRunning = 0;
+    vtShared.startPurger = 0;
 }
 
 /*

@@ -574,7 +574,7 @@ MODULE_SCOPE VtPage *	VtRunAlloc(unsigned slices);
 MODULE_SCOPE void	VtRunFree(VtPage *pagePtr);
 MODULE_SCOPE size_t	VtRunDecommit(VtPage *runPtr);
 MODULE_SCOPE void	VtSegmentRelease(VtSegment *segPtr);
-MODULE_SCOPE VtPage *	VtHugeAlloc(size_t size);
+MODULE_SCOPE VtPage *	VtHugeAlloc(size_t size, size_t offset);
 MODULE_SCOPE void	VtHugeFree(VtSegment *segPtr);
 MODULE_SCOPE size_t	VtUsableSize(const VtPage *pagePtr);
 MODULE_SCOPE size_t	VtSegmentCommitted(const VtSegment *segPtr);
@@ -602,6 +602,7 @@ MODULE_SCOPE void	VtCachePageEmptied(VtCache *cachePtr,
 
 /* vtAlloc.c */
 MODULE_SCOPE void *	VtMalloc(size_t size);
+MODULE_SCOPE void *	VtMallocAligned(size_t size, size_t align);
 MODULE_SCOPE void *	VtRealloc(void *ptr, size_t size);
 
 /* vtFree.c */
@@ -710,6 +711,7 @@ MODULE_SCOPE VT_NORETURN void VtPanic(const char *format, ...);
  *		  VtpLockTry returns 1 if it got the lock without waiting.
  *   VtpThreadExitInit / VtpThreadExitArm
  *		  call `proc(data)` when a thread that armed it exits.
+ *   VtpAtFork	  call prepare, parent and child around fork().
  *   VtpThreadId  an id of the calling thread, for statistics.
  *   VtpRss	  resident bytes of the process (0 if unknown).
  *   VtpNow	  monotonic nanoseconds.
@@ -738,6 +740,8 @@ MODULE_SCOPE int	VtpLockTry(VtpLock *lockPtr);
 MODULE_SCOPE void	VtpLockRelease(VtpLock *lockPtr);
 MODULE_SCOPE void	VtpThreadExitInit(void (*proc)(void *));
 MODULE_SCOPE void	VtpThreadExitArm(void *data);
+MODULE_SCOPE void	VtpAtFork(void (*prepare)(void), void (*parent)(void),
+			    void (*child)(void));
 MODULE_SCOPE uintptr_t	VtpThreadId(void);
 MODULE_SCOPE uint64_t	VtpRss(void);
 MODULE_SCOPE uint64_t	VtpNow(void);

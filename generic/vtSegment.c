@@ -551,8 +551,10 @@ VtSegmentRelease(
  *
  * VtHugeAlloc --
  *
- *	A block above VT_LARGE_MAX: a segment of its own whose header slice
- *	is followed by the block, so that the block is found like any other.
+ *	A block above VT_LARGE_MAX (or with an alignment above a slice): a
+ *	segment of its own whose header slice is followed by the block at
+ *	`offset` (VT_SLICE_SIZE, or the alignment up to half a segment), so
+ *	that the block is found like any other.
  *
  * Results:
  *	The page header of the block, or NULL if the OS has no memory.
@@ -565,7 +567,8 @@ VtSegmentRelease(
 
 VtPage *
 VtHugeAlloc(
-    size_t size)
+    size_t size,
+    size_t offset)
 {
     size_t bytes = (size + VT_SLICE_SIZE - 1) & ~(VT_SLICE_SIZE - 1);
     VtSegment *segPtr;
@@ -574,12 +577,12 @@ VtHugeAlloc(
     if (bytes < size || bytes > SIZE_MAX - 2 * VT_SEGMENT_SIZE) {
 	return NULL;
     }
-    segPtr = SegmentNew(VT_SLICE_SIZE + bytes, VT_SEGMENT_HUGE);
+    segPtr = SegmentNew(offset + bytes, VT_SEGMENT_HUGE);
     if (segPtr == NULL) {
 	return NULL;
     }
     pagePtr = &segPtr->pages[1];
-    pagePtr->start = (uint8_t *) segPtr + VT_SLICE_SIZE;
+    pagePtr->start = (uint8_t *) segPtr + offset;
     if (!VtpCommit(pagePtr->start, bytes)) {
 	VtHugeFree(segPtr);
 	return NULL;
@@ -640,7 +643,8 @@ VtUsableSize(
 	return pagePtr->blockSize;
     }
     if (VtSegmentOf(pagePtr)->kind == VT_SEGMENT_HUGE) {
-	return VtSegmentOf(pagePtr)->size - VT_SLICE_SIZE;
+	return (size_t) ((uint8_t *) VtSegmentOf(pagePtr)
+		+ VtSegmentOf(pagePtr)->size - pagePtr->start);
     }
     return (size_t) pagePtr->slices * VT_SLICE_SIZE;
 }

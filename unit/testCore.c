@@ -419,6 +419,58 @@ TestBadPointers(void)
 /*
  *----------------------------------------------------------------------
  *
+ * TestAligned --
+ *
+ *	Every power-of-two alignment up to half a segment, with sizes around
+ *	it: the block is aligned, usable for the size, and can be freed.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestAligned(void)
+{
+    size_t align, size;
+    int bad = 0;
+
+    for (align = 32; align <= VT_SMALL_MAX; align <<= 1) {
+	for (size = align; size <= 16 * align && size <= VT_SMALL_MAX;
+		size += align) {
+	    size_t block = VT_BUCKET_SIZE(VtBucketOfSize(size));
+
+	    bad += block % align != 0;
+	}
+    }
+    CHECK(bad == 0);
+    for (align = 1; align <= VT_SEGMENT_SIZE / 2; align <<= 1) {
+	static const size_t sizes[] = { 0, 1, 100, 5000, 70000, 3000000 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	    char *ptr = VtMallocAligned(sizes[i], align);
+
+	    CHECK(ptr != NULL);
+	    if (ptr == NULL) {
+		continue;
+	    }
+	    if (((uintptr_t) ptr & (align - 1)) != 0
+		    || Vt_UsableSize(ptr) < sizes[i]) {
+		printf("    align %zu size %zu: %p usable %zu\n", align,
+			sizes[i], (void *) ptr, Vt_UsableSize(ptr));
+		bad++;
+	    }
+	    memset(ptr, 1, sizes[i]);
+	    VtFree(ptr);
+	}
+    }
+    CHECK(bad == 0);
+    CHECK(VtMallocAligned(10, 48) == NULL);
+    CHECK(VtMallocAligned(10, VT_SEGMENT_SIZE) == NULL);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * TestApi --
  *
  *	The public C API: Tcl_Alloc semantics, NULL from the Attempt forms,
@@ -475,6 +527,7 @@ main(void)
     RunTest("stats", TestStats);
     RunTest("pages coalesce", TestPagesCoalesce);
     RunTest("bad pointers", TestBadPointers);
+    RunTest("aligned", TestAligned);
     RunTest("api", TestApi);
     return TestSummary("testCore");
 }

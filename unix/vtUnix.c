@@ -196,6 +196,31 @@ VtpThreadExitArm(
 /*
  *----------------------------------------------------------------------
  *
+ * VtpAtFork --
+ *
+ *	Register the procedures to run around fork().
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	pthread_atfork.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtpAtFork(
+    void (*prepare)(void),
+    void (*parent)(void),
+    void (*child)(void))
+{
+    pthread_atfork(prepare, parent, child);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtpThreadId --
  *
  *	An id of the calling thread.

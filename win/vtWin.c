@@ -188,6 +188,33 @@ VtpThreadExitArm(
 /*
  *----------------------------------------------------------------------
  *
+ * VtpAtFork --
+ *
+ *	Windows has no fork(): nothing to register.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtpAtFork(
+    void (*prepare)(void),
+    void (*parent)(void),
+    void (*child)(void))
+{
+    (void) prepare;
+    (void) parent;
+    (void) child;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtpThreadId, VtpRss, VtpNow, VtpRandom --
  *
  *	Thread id; working-set size; monotonic nanoseconds; a value that

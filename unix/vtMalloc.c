@@ -1,0 +1,325 @@
+/*
+ * vtMalloc.c --
+ *
+ *	libvtmalloc: vtalloc as the process's malloc, for LD_PRELOAD (as
+ *	NaviServer users do with tcmalloc): malloc, free, calloc, realloc,
+ *	reallocarray, posix_memalign, aligned_alloc, memalign, valloc,
+ *	pvalloc and malloc_usable_size, with glibc's semantics; C++ new and
+ *	delete reach them through libstdc++. It exports the process's vtalloc
+ *	instance, so that the Tcl package loaded into the same process uses
+ *	it (mode "preload") instead of starting a second allocator.
+ *	VTALLOC_STATS=1 prints a summary of the statistics at exit.
+ *
+ *	Safe before anything is set up: the core needs no malloc, takes its
+ *	memory from mmap and its lock is statically initialised; fork is
+ *	handled by the core's atfork handlers.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtInt.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define VT_PUBLIC __attribute__((visibility("default")))
+
+VT_PUBLIC void *	malloc(size_t size);
+VT_PUBLIC void		free(void *ptr);
+VT_PUBLIC void *	calloc(size_t count, size_t size);
+VT_PUBLIC void *	realloc(void *ptr, size_t size);
+VT_PUBLIC void *	reallocarray(void *ptr, size_t count, size_t size);
+VT_PUBLIC int		posix_memalign(void **resultPtr, size_t align,
+			    size_t size);
+VT_PUBLIC void *	aligned_alloc(size_t align, size_t size);
+VT_PUBLIC void *	memalign(size_t align, size_t size);
+VT_PUBLIC void *	valloc(size_t size);
+VT_PUBLIC void *	pvalloc(size_t size);
+VT_PUBLIC size_t	malloc_usable_size(void *ptr);
+VT_PUBLIC const VtInstance *Vtalloc_ProcessInstance(void);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Nomem --
+ *
+ *	Set errno for a failed allocation.
+ *
+ * Results:
+ *	The pointer given (NULL or not).
+ *
+ * Side effects:
+ *	errno = ENOMEM when ptr is NULL.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static inline void *
+Nomem(
+    void *ptr)
+{
+    if (ptr == NULL) {
+	errno = ENOMEM;
+    }
+    return ptr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * malloc, free, calloc, realloc, reallocarray --
+ *
+ *	The C allocation functions. realloc(ptr, 0) frees and returns NULL,
+ *	as glibc does; calloc and reallocarray refuse a size that overflows.
+ *
+ * Results:
+ *	As in C; NULL with errno ENOMEM on failure.
+ *
+ * Side effects:
+ *	Allocate and free. A bad pointer ends the process with a message
+ *	naming it.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void *
+malloc(
+    size_t size)
+{
+    return Nomem(VtMalloc(size));
+}
+
+void
+free(
+    void *ptr)
+{
+    VtFree(ptr);
+}
+
+void *
+calloc(
+    size_t count,
+    size_t size)
+{
+    size_t total;
+    void *ptr;
+
+    if (__builtin_mul_overflow(count, size, &total)) {
+	errno = ENOMEM;
+	return NULL;
+    }
+    ptr = VtMalloc(total);
+    if (ptr != NULL) {
+	memset(ptr, 0, total);
+    }
+    return Nomem(ptr);
+}
+
+void *
+realloc(
+    void *ptr,
+    size_t size)
+{
+    if (ptr != NULL && size == 0) {
+	VtFree(ptr);
+	return NULL;
+    }
+    return Nomem(VtRealloc(ptr, size));
+}
+
+void *
+reallocarray(
+    void *ptr,
+    size_t count,
+    size_t size)
+{
+    size_t total;
+
+    if (__builtin_mul_overflow(count, size, &total)) {
+	errno = ENOMEM;
+	return NULL;
+    }
+    return realloc(ptr, total);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * posix_memalign, aligned_alloc, memalign, valloc, pvalloc --
+ *
+ *	Aligned allocation (alignments up to 2 MiB; see VtMallocAligned).
+ *
+ * Results:
+ *	As in C and glibc.
+ *
+ * Side effects:
+ *	Allocate.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+posix_memalign(
+    void **resultPtr,
+    size_t align,
+    size_t size)
+{
+    void *ptr;
+
+    if (align < sizeof(void *) || (align & (align - 1)) != 0) {
+	return EINVAL;
+    }
+    ptr = VtMallocAligned(size, align);
+    if (ptr == NULL) {
+	return ENOMEM;
+    }
+    *resultPtr = ptr;
+    return 0;
+}
+
+void *
+aligned_alloc(
+    size_t align,
+    size_t size)
+{
+    if (align == 0 || (align & (align - 1)) != 0) {
+	errno = EINVAL;
+	return NULL;
+    }
+    return Nomem(VtMallocAligned(size, align));
+}
+
+void *
+memalign(
+    size_t align,
+    size_t size)
+{
+    size_t power = VT_ALIGN;
+
+    /*
+     * glibc takes any alignment and rounds it up to a power of two.
+     */
+
+    while (power < align && power < VT_SEGMENT_SIZE) {
+	power <<= 1;
+    }
+    return Nomem(VtMallocAligned(size, power));
+}
+
+void *
+valloc(
+    size_t size)
+{
+    return Nomem(VtMallocAligned(size, (size_t) sysconf(_SC_PAGESIZE)));
+}
+
+void *
+pvalloc(
+    size_t size)
+{
+    size_t page = (size_t) sysconf(_SC_PAGESIZE);
+
+    if (size > SIZE_MAX - page) {
+	errno = ENOMEM;
+	return NULL;
+    }
+    return Nomem(VtMallocAligned((size + page - 1) & ~(page - 1), page));
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * malloc_usable_size --
+ *
+ *	The bytes a block really has.
+ *
+ * Results:
+ *	The size; 0 for NULL.
+ *
+ * Side effects:
+ *	A bad pointer ends the process with a message naming it.
+ *
+ *----------------------------------------------------------------------
+ */
+
+size_t
+malloc_usable_size(
+    void *ptr)
+{
+    return ptr == NULL ? 0 : Vt_UsableSize(ptr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Vtalloc_ProcessInstance --
+ *
+ *	The vtalloc instance of the process, for the Tcl package.
+ *
+ * Results:
+ *	The instance table.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+const VtInstance *
+Vtalloc_ProcessInstance(void)
+{
+    return &vtInstance;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * PreloadStart, PreloadEnd --
+ *
+ *	Library constructor and destructor: name the mode; with
+ *	VTALLOC_STATS=1, print a summary at exit.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Output on standard error.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static __attribute__((constructor)) void
+PreloadStart(void)
+{
+    vtMode = "preload";
+    VtInit();
+}
+
+static __attribute__((destructor)) void
+PreloadEnd(void)
+{
+    const char *flag = VtpGetEnv("VTALLOC_STATS");
+    VtStats stats;
+    char line[400];
+
+    if (flag == NULL || strcmp(flag, "1") != 0) {
+	return;
+    }
+    VtGetStats(&stats, NULL, NULL);
+    snprintf(line, sizeof(line), "vtalloc: %llu allocs, %llu frees "
+	    "(%llu remote), %llu bytes in use (%llu requested), %llu "
+	    "committed, %llu released, rss %llu, %llu threads, %llu "
+	    "segments\n", (unsigned long long) stats.allocs,
+	    (unsigned long long) stats.frees,
+	    (unsigned long long) stats.remoteFrees,
+	    (unsigned long long) stats.inuse,
+	    (unsigned long long) stats.requested,
+	    (unsigned long long) stats.committed,
+	    (unsigned long long) stats.released,
+	    (unsigned long long) stats.rss,
+	    (unsigned long long) stats.threads,
+	    (unsigned long long) stats.segments);
+    VtpWrite(line);
+}
