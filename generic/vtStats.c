@@ -142,21 +142,29 @@ VtGetStats(
     }
     for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
 	    cachePtr = cachePtr->nextPtr) {
+	VtCacheStats *slotPtr = NULL;
+
 	cachePtr->statsSlot = -1;
 	if (slots < maxSlots) {
-	    VtCacheStats *slotPtr = &cachesPtr[slots];
-
+	    slotPtr = &cachesPtr[slots];
 	    memset(slotPtr, 0, sizeof(VtCacheStats));
 	    slotPtr->threadId = cachePtr->threadId;
-	    for (i = 0; i <= VT_NBUCKETS; i++) {
-		AddCounters(&slotPtr->buckets[i].counters,
-			&cachePtr->counters[i]);
-	    }
 	    cachePtr->statsSlot = (int) slots++;
 	}
 	for (i = 0; i <= VT_NBUCKETS; i++) {
-	    AddCounters(&statsPtr->buckets[i].counters,
-		    &cachePtr->counters[i]);
+	    VtCounters counters;
+
+	    /*
+	     * The thread goes on counting: read its counters once, so that
+	     * its entry and the totals agree.
+	     */
+
+	    memset(&counters, 0, sizeof(counters));
+	    AddCounters(&counters, &cachePtr->counters[i]);
+	    AddCounters(&statsPtr->buckets[i].counters, &counters);
+	    if (slotPtr != NULL) {
+		AddCounters(&slotPtr->buckets[i].counters, &counters);
+	    }
 	}
     }
 

@@ -1,0 +1,348 @@
+/*
+ * testMalloc.c --
+ *
+ *	Tests of libvtmalloc's entry points, as a program built against the
+ *	C library and run with LD_PRELOAD=libvtmalloc.so: alignment, zero
+ *	sizes, overflow, usable size, realloc growth and shrink, frees from
+ *	other threads, and fork in a threaded program. It first checks that
+ *	the preloaded allocator is really the one answering.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int passed, failed, current;
+
+/*
+ * Impossible sizes, hidden from the compiler's own checks.
+ */
+
+static volatile size_t halfMax = SIZE_MAX / 2;
+
+#define CHECK(cond)							\
+    do {								\
+	if (!(cond)) {							\
+	    printf("    FAILED at %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
+	    current = 1;						\
+	}								\
+    } while (0)
+
+static void
+Run(
+    const char *name,
+    void (*proc)(void))
+{
+    current = 0;
+    proc();
+    printf("  %s: %s\n", name, current ? "FAILED" : "ok");
+    if (current) {
+	failed++;
+    } else {
+	passed++;
+    }
+    fflush(stdout);
+}
+
+static void
+Fill(
+    unsigned char *p,
+    size_t n,
+    unsigned seed)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+	p[i] = (unsigned char) (seed + i * 13);
+    }
+}
+
+static int
+Intact(
+    const unsigned char *p,
+    size_t n,
+    unsigned seed)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+	if (p[i] != (unsigned char) (seed + i * 13)) {
+	    return 0;
+	}
+    }
+    return 1;
+}
+
+static void
+TestPreloaded(void)
+{
+    CHECK(dlsym(RTLD_DEFAULT, "Vtalloc_ProcessInstance") != NULL);
+}
+
+static void
+TestBasics(void)
+{
+    size_t sizes[] = { 0, 1, 15, 16, 17, 100, 1000, 4096, 32768, 32769,
+	100000, 3 << 20 };
+    size_t i;
+
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	unsigned char *p = malloc(sizes[i]);
+
+	CHECK(p != NULL);
+	CHECK(((uintptr_t) p & 15) == 0);
+	CHECK(malloc_usable_size(p) >= sizes[i]);
+	Fill(p, sizes[i], (unsigned) i);
+	CHECK(Intact(p, sizes[i], (unsigned) i));
+	free(p);
+    }
+    {
+	void *a = malloc(0), *b = malloc(0);
+
+	CHECK(a != NULL && b != NULL && a != b);
+	free(a);
+	free(b);
+    }
+    free(NULL);
+    CHECK(malloc_usable_size(NULL) == 0);
+}
+
+static void
+TestCalloc(void)
+{
+    unsigned char *p;
+    size_t i;
+    int zero = 1;
+
+    /*
+     * Dirty some memory first, so that calloc must really clear.
+     */
+
+    p = malloc(5000);
+    memset(p, 0xAB, 5000);
+    free(p);
+    p = calloc(50, 100);
+    CHECK(p != NULL);
+    for (i = 0; i < 5000; i++) {
+	zero &= p[i] == 0;
+    }
+    CHECK(zero);
+    free(p);
+    errno = 0;
+    CHECK(calloc(halfMax, 3) == NULL);
+    CHECK(errno == ENOMEM);
+    p = calloc(0, 10);
+    CHECK(p != NULL);
+    free(p);
+}
+
+/*
+ * A failed realloc leaves the block as it was: using it afterwards is right,
+ * whatever the compiler's use-after-free heuristics say.
+ */
+
+#pragma GCC diagnostic ignored "-Wpragmas"
+#pragma GCC diagnostic ignored "-Wuse-after-free"
+
+static void
+TestRealloc(void)
+{
+    unsigned char *p = realloc(NULL, 10), *q;
+    size_t size;
+
+    CHECK(p != NULL);
+    Fill(p, 10, 3);
+    for (size = 20; size < (8 << 20); size = size * 3 + 7) {
+	p = realloc(p, size);
+	CHECK(p != NULL && Intact(p, 10, 3));
+    }
+    for (; size > 8; size /= 5) {
+	p = realloc(p, size);
+	CHECK(p != NULL && Intact(p, 8, 3));
+    }
+    CHECK(realloc(p, 0) == NULL);
+    errno = 0;
+    q = malloc(10);
+    CHECK(realloc(q, halfMax / 2) == NULL && errno == ENOMEM);
+    CHECK(reallocarray(q, halfMax, 3) == NULL && errno == ENOMEM);
+    q = reallocarray(q, 100, 10);
+    CHECK(q != NULL && malloc_usable_size(q) >= 1000);
+    free(q);
+    errno = 0;
+    CHECK(malloc(halfMax * 2 - 4096) == NULL && errno == ENOMEM);
+}
+
+static void
+TestAligned(void)
+{
+    size_t align;
+    void *p;
+
+    for (align = sizeof(void *); align <= (2 << 20); align <<= 1) {
+	size_t sizes[] = { 1, align - 1, align, 3 * align + 5, 70000 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	    p = NULL;
+	    CHECK(posix_memalign(&p, align, sizes[i]) == 0);
+	    CHECK(p != NULL && ((uintptr_t) p & (align - 1)) == 0);
+	    CHECK(malloc_usable_size(p) >= sizes[i]);
+	    memset(p, 7, sizes[i]);
+	    free(p);
+	    p = aligned_alloc(align, sizes[i]);
+	    CHECK(p != NULL && ((uintptr_t) p & (align - 1)) == 0);
+	    free(p);
+	}
+    }
+    CHECK(posix_memalign(&p, 24, 10) == EINVAL);
+    CHECK(posix_memalign(&p, 2, 10) == EINVAL);
+    errno = 0;
+    CHECK(aligned_alloc(24, 10) == NULL && errno == EINVAL);
+    p = memalign(48, 100);
+    CHECK(p != NULL && ((uintptr_t) p & 63) == 0);
+    free(p);
+    p = valloc(10);
+    CHECK(p != NULL && ((uintptr_t) p & (sysconf(_SC_PAGESIZE) - 1)) == 0);
+    free(p);
+    p = pvalloc(10);
+    CHECK(p != NULL && malloc_usable_size(p) >= (size_t) sysconf(_SC_PAGESIZE));
+    free(p);
+}
+
+/*
+ * Threads that free each other's blocks.
+ */
+
+#define THREADS 4
+#define BLOCKS 20000
+
+static unsigned char *blocks[THREADS][BLOCKS];
+static pthread_barrier_t barrier;
+static int threadErrors;
+
+static void *
+CrossThread(
+    void *data)
+{
+    int self = (int) (intptr_t) data, other = (self + 1) % THREADS, i;
+
+    for (i = 0; i < BLOCKS; i++) {
+	size_t size = 1 + (size_t) ((i * 37 + self) % 3000);
+
+	blocks[self][i] = malloc(size);
+	Fill(blocks[self][i], size < 8 ? size : 8, (unsigned) (self + i));
+    }
+    pthread_barrier_wait(&barrier);
+    for (i = 0; i < BLOCKS; i++) {
+	size_t size = 1 + (size_t) ((i * 37 + other) % 3000);
+
+	if (!Intact(blocks[other][i], size < 8 ? size : 8,
+		(unsigned) (other + i))) {
+	    __atomic_add_fetch(&threadErrors, 1, __ATOMIC_RELAXED);
+	}
+	free(blocks[other][i]);
+    }
+    return NULL;
+}
+
+static void
+TestThreads(void)
+{
+    pthread_t threads[THREADS];
+    int i;
+
+    pthread_barrier_init(&barrier, NULL, THREADS);
+    for (i = 0; i < THREADS; i++) {
+	CHECK(pthread_create(&threads[i], NULL, CrossThread,
+		(void *) (intptr_t) i) == 0);
+    }
+    for (i = 0; i < THREADS; i++) {
+	pthread_join(threads[i], NULL);
+    }
+    CHECK(threadErrors == 0);
+}
+
+/*
+ * fork while other threads allocate; the child allocates, frees, and
+ * frees a block its parent allocated before the fork.
+ */
+
+static volatile int stopBusy;
+
+static void *
+Busy(
+    void *data)
+{
+    (void) data;
+    while (!stopBusy) {
+	void *p = malloc(64);
+	void *q = malloc(5000);
+
+	free(p);
+	free(q);
+    }
+    return NULL;
+}
+
+static void
+TestFork(void)
+{
+    pthread_t threads[2];
+    int round, i;
+    unsigned char *before = malloc(1000);
+
+    Fill(before, 1000, 9);
+    for (i = 0; i < 2; i++) {
+	pthread_create(&threads[i], NULL, Busy, NULL);
+    }
+    for (round = 0; round < 20; round++) {
+	pid_t pid = fork();
+	int status = -1;
+
+	if (pid == 0) {
+	    int ok = Intact(before, 1000, 9);
+
+	    for (i = 0; i < 10000; i++) {
+		void *p = malloc((size_t) (i % 5000) + 1);
+
+		ok &= p != NULL;
+		free(p);
+	    }
+	    free(before);
+	    _exit(ok ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    stopBusy = 1;
+    for (i = 0; i < 2; i++) {
+	pthread_join(threads[i], NULL);
+    }
+    free(before);
+}
+
+int
+main(void)
+{
+    Run("preloaded", TestPreloaded);
+    Run("basics", TestBasics);
+    Run("calloc", TestCalloc);
+    Run("realloc", TestRealloc);
+    Run("aligned", TestAligned);
+    Run("threads", TestThreads);
+    Run("fork in a threaded program", TestFork);
+    printf("unit testMalloc: %d passed, %d failed\n", passed, failed);
+    return failed > 0;
+}

@@ -1,0 +1,60 @@
+# support.tcl --
+#
+#	Helpers and constraints shared by the vtalloc test files: worker
+#	threads with the package loaded, figures that moved between two
+#	`vtalloc stats`, and the constraints
+#	    thread	the Thread package is there;
+#	    ownStats	vtalloc's figures count only what the tests allocate
+#			(mode package). Under LD_PRELOAD=libvtmalloc.so or in
+#			a Tcl core built with vtalloc, every malloc of the
+#			process counts too, so exact deltas cannot hold.
+#
+# Copyright (c) 2026 The vtalloc authors.
+# See the file "license.terms" for information on usage and redistribution.
+
+package require tcltest 2.2
+namespace import ::tcltest::*
+package require vtalloc
+
+testConstraint thread [expr {![catch {package require Thread 2.8}]}]
+testConstraint ownStats [expr {[dict get [vtalloc stats] mode] eq "package"}]
+
+# The mode the runner expects: package, or as VTALLOC_EXPECT_MODE says
+# (make test sets it for the runs under LD_PRELOAD and in the Tcl core).
+
+set expectedMode [expr {[info exists ::env(VTALLOC_EXPECT_MODE)]
+	? $::env(VTALLOC_EXPECT_MODE) : "package"}]
+
+# Worker --
+#
+#	A new joinable thread with vtalloc loaded.
+
+proc Worker {} {
+    set t [thread::create -joinable]
+    thread::send $t [list set auto_path $::auto_path]
+    thread::send $t {package require vtalloc}
+    return $t
+}
+
+# Finish --
+#
+#	End worker threads and wait until they have exited (and their
+#	caches are dissolved).
+
+proc Finish {args} {
+    foreach t $args {
+	thread::release $t
+	thread::join $t
+    }
+}
+
+# Delta --
+#
+#	How much each named figure (a key, or a key path such as
+#	{pages orphaned}) changed from `before` to `after`.
+
+proc Delta {before after args} {
+    lmap key $args {
+	expr {[dict get $after {*}$key] - [dict get $before {*}$key]}
+    }
+}
