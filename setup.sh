@@ -16,9 +16,10 @@ set -e
 cd "$(dirname "$0")"
 
 # Debian packages: Tcl's headers, tclConfig.sh and stub library; the
-# Thread package for the multi-threaded tests and the demo. gcc brings the
+# Thread package for the multi-threaded tests and the demo; python3 as one
+# of the real programs run with libvtmalloc preloaded. gcc brings the
 # sanitizer runtimes used by the test suite.
-packages="tcl8.6-dev tcl-thread"
+packages="tcl8.6-dev tcl-thread python3-minimal"
 
 missing=""
 for package in $packages; do

@@ -1,0 +1,74 @@
+#!/bin/sh
+# programs.sh --
+#
+#	Real programs run with LD_PRELOAD=libvtmalloc.so, each checked by its
+#	own output against the same program run without the preload:
+#	python3 building and printing data, gcc compiling a file (identical
+#	object), sort with several threads (identical output), and a shell
+#	pipeline. Prints "unit programs: P passed, F failed".
+#
+# Usage:
+#	sh programs.sh /path/to/libvtmalloc.so
+#
+# Copyright (c) 2026 The vtalloc authors.
+# See the file "license.terms" for information on usage and redistribution.
+
+lib=$1
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+# Check NAME COMMAND...: run COMMAND without and with the preload (in
+# $work/plain and $work/vt) and compare the outputs it leaves in
+# $work/out.plain and $work/out.vt.
+check() {
+    name=$1
+    shift
+    if ! "$@" plain >"$work/log.plain" 2>&1; then
+	echo "  $name: skipped (fails without the preload too)"
+	return
+    fi
+    if LD_PRELOAD=$lib "$@" vt >"$work/log.vt" 2>&1 \
+	    && cmp -s "$work/out.plain" "$work/out.vt"; then
+	echo "  $name: ok"
+	passed=$((passed + 1))
+    else
+	echo "  $name: FAILED"
+	sed 's/^/    /' "$work/log.vt" | head -20
+	failed=$((failed + 1))
+    fi
+}
+
+python() {
+    py=$(command -v /usr/bin/python3 || command -v python3) || return 1
+    "$py" -c '
+import json, collections
+data = {str(i): [j * j for j in range(i % 200)] for i in range(20000)}
+words = collections.Counter(str(sum(v)) for v in data.values())
+print(len(json.dumps(data)), len(words), sorted(words.items())[:5])
+' >"$work/out.$1"
+}
+
+compile() {
+    gcc -O2 -c "$here/testMalloc.c" -o "$work/out.$1"
+}
+
+parallelsort() {
+    awk 'BEGIN { srand(7); for (i = 0; i < 2000000; i++)
+	printf "%d %x\n", int(rand() * 1e9), i }' >"$work/input"
+    sort --parallel=4 -S 64M "$work/input" >"$work/out.$1"
+}
+
+pipeline() {
+    seq 1 200000 | sed 's/$/ vtalloc/' | tr a-z A-Z | sort -r \
+	| uniq -c | wc -l >"$work/out.$1"
+}
+
+check "python3 builds and prints data" python
+check "gcc compiles a file (identical object)" compile
+check "sort --parallel=4 (threads, identical output)" parallelsort
+check "a shell pipeline" pipeline
+echo "unit programs: $passed passed, $failed failed"
+test "$failed" = 0
