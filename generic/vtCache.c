@@ -36,6 +36,13 @@ uintptr_t vtCookieKey;
 static _Atomic int initialized;
 
 /*
+ * Called (outside the lock) when a thread's cache is created: the Tcl core
+ * build sets up Tcl's per-thread allocator state there.
+ */
+
+void (*vtCacheCreatedProc)(void) = NULL;
+
+/*
  * How many orphans still holding live blocks but no free one a refill
  * looks at before it takes a new run (emptied orphans it meets go back to
  * their segments and do not count).
@@ -248,6 +255,9 @@ VtCacheGet(void)
 
     vtCachePtr = cachePtr;
     VtpThreadExitArm(cachePtr);
+    if (vtCacheCreatedProc != NULL) {
+	vtCacheCreatedProc();
+    }
     return cachePtr;
 }
 

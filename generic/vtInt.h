@@ -595,6 +595,7 @@ MODULE_SCOPE void	VtInit(void);
 MODULE_SCOPE void	VtSharedLock(VtCounters *countersPtr);
 MODULE_SCOPE void	VtSharedUnlock(void);
 MODULE_SCOPE VtCache *	VtCacheGet(void);
+MODULE_SCOPE void	(*vtCacheCreatedProc)(void);
 MODULE_SCOPE void	VtCacheDissolve(VtCache *cachePtr);
 MODULE_SCOPE VtPage *	VtCacheRefill(VtCache *cachePtr, unsigned bucket);
 MODULE_SCOPE void	VtCachePageEmptied(VtCache *cachePtr,

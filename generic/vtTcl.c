@@ -21,6 +21,7 @@
 
 #include <tcl.h>
 #include "vtInt.h"
+#include "vtTclInt.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -474,42 +475,6 @@ ConfigCmd(
 /*
  *----------------------------------------------------------------------
  *
- * Snapshot --
- *
- *	Take the statistics with the figures of every cache.
- *
- * Results:
- *	An array of *countPtr cache figures (shared cache first), to be
- *	freed with ckfree.
- *
- * Side effects:
- *	None.
- *
- *----------------------------------------------------------------------
- */
-
-static VtCacheStats *
-Snapshot(
-    VtStats *statsPtr,
-    size_t *countPtr)
-{
-    VtCacheStats *cachesPtr;
-
-    /*
-     * The array is sized before the walk: threads that start meanwhile
-     * are left out, not overrun.
-     */
-
-    instPtr->getStats(statsPtr, NULL, NULL);
-    *countPtr = statsPtr->threads + 9;
-    cachesPtr = (VtCacheStats *) ckalloc(*countPtr * sizeof(VtCacheStats));
-    instPtr->getStats(statsPtr, cachesPtr, countPtr);
-    return cachesPtr;
-}
-
-/*
- *----------------------------------------------------------------------
- *
  * BucketDict --
  *
  *	The figures of one bucket as a dict.
@@ -544,36 +509,6 @@ BucketDict(
     VT_BUCKET_COUNTERS(VT_PUT_COUNTER)
 #undef VT_PUT_COUNTER
     return dictPtr;
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * CacheName --
- *
- *	The name of a cache in the style of Tcl_GetMemoryInfo: "shared" or
- *	"thread" and the thread id.
- *
- * Results:
- *	A new string object.
- *
- * Side effects:
- *	None.
- *
- *----------------------------------------------------------------------
- */
-
-static Tcl_Obj *
-CacheName(
-    const VtCacheStats *cachePtr)
-{
-    char name[48];
-
-    if (cachePtr->threadId == 0) {
-	return Tcl_NewStringObj("shared", -1);
-    }
-    snprintf(name, sizeof(name), "thread%p", (void *) cachePtr->threadId);
-    return Tcl_NewStringObj(name, -1);
 }
 
 /*
@@ -620,7 +555,7 @@ StatsCmd(
 	}
     }
     if (wantThreads) {
-	cachesPtr = Snapshot(&stats, &count);
+	cachesPtr = VtSnapshot(instPtr, &stats, &count);
     } else {
 	instPtr->getStats(&stats, NULL, NULL);
     }
@@ -665,7 +600,7 @@ StatsCmd(
 #undef VT_SUM_COUNTER
 	    }
 	    Tcl_DictObjPut(NULL, cachePtr, Tcl_NewStringObj("thread", -1),
-		    CacheName(&cachesPtr[c]));
+		    VtCacheName(&cachesPtr[c]));
 	    PutFigure(cachePtr, "", "pages", cachesPtr[c].pages);
 #define VT_PUT_FIGURE(name, key) PutFigure(cachePtr, "", key, sum.name);
 	    VT_BUCKET_FIGURES(VT_PUT_FIGURE)
@@ -689,11 +624,7 @@ StatsCmd(
  *
  * MemoryInfoCmd --
  *
- *	vtalloc memoryinfo: the list-of-lists of Tcl_GetMemoryInfo, so that
- *	tools written for Zippy (NaviServer's ns_info pools, nsstats) read
- *	it unchanged: one sublist per cache, "shared" or "thread0x...",
- *	then per bucket "blockSize numFree numRemoves numInserts
- *	totalAssigned numLocks numWaits".
+ *	vtalloc memoryinfo: see VtMemoryInfo.
  *
  * Results:
  *	A Tcl result.
@@ -710,40 +641,14 @@ MemoryInfoCmd(
     int objc,
     Tcl_Obj *const objv[])
 {
-    VtStats stats;
-    VtCacheStats *cachesPtr;
-    size_t count, c;
-    unsigned bucket;
     Tcl_DString ds;
 
     if (objc != 2) {
 	Tcl_WrongNumArgs(interp, 2, objv, NULL);
 	return TCL_ERROR;
     }
-    cachesPtr = Snapshot(&stats, &count);
     Tcl_DStringInit(&ds);
-    for (c = 0; c < count; c++) {
-	Tcl_Obj *namePtr = CacheName(&cachesPtr[c]);
-
-	Tcl_IncrRefCount(namePtr);
-	Tcl_DStringStartSublist(&ds);
-	Tcl_DStringAppendElement(&ds, Tcl_GetString(namePtr));
-	Tcl_DecrRefCount(namePtr);
-	for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
-	    VtBucketStats *b = &cachesPtr[c].buckets[bucket];
-	    char line[200];
-
-	    snprintf(line, sizeof(line), "%lu %ld %ld %ld %ld %ld %ld",
-		    (unsigned long) b->size, (long) b->free,
-		    (long) VtLoad(&b->counters.allocs),
-		    (long) VtLoad(&b->counters.frees), (long) b->requested,
-		    (long) VtLoad(&b->counters.locks),
-		    (long) VtLoad(&b->counters.waits));
-	    Tcl_DStringAppendElement(&ds, line);
-	}
-	Tcl_DStringEndSublist(&ds);
-    }
-    ckfree((char *) cachesPtr);
+    VtMemoryInfo(instPtr, &ds);
     Tcl_DStringResult(interp, &ds);
     return TCL_OK;
 }
@@ -915,6 +820,7 @@ CrashCmd(
     };
     enum { K_DOUBLE, K_FOREIGN, K_INTERIOR, K_STACK };
     volatile char local[16];
+    const char *mode;
     char *ptr;
     int kind;
 
@@ -933,7 +839,16 @@ CrashCmd(
 	API->Vt_Free(ptr);
 	break;
     case K_FOREIGN:
-	API->Vt_Free(Tcl_Alloc(64));
+	/*
+	 * A block of an allocator that is not vtalloc: Tcl's own in a
+	 * stock Tcl, the C library's in a Tcl built with vtalloc, a page
+	 * from the OS when vtalloc is the process's malloc.
+	 */
+
+	mode = instPtr->mode();
+	API->Vt_Free(strcmp(mode, "package") == 0 ? Tcl_Alloc(64)
+		: strcmp(mode, "core") == 0 ? malloc(64)
+		: (char *) VtpReserve(4096, 0) + 64);
 	break;
     case K_INTERIOR:
 	API->Vt_Free(API->Vt_Alloc(64) + 16);

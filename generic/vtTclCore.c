@@ -1,0 +1,210 @@
+/*
+ * vtTclCore.c --
+ *
+ *	vtalloc compiled into Tcl in place of Zippy: this file takes the
+ *	place of Tcl 8.6's generic/tclThreadAlloc.c (tools/build-tcl.sh
+ *	copies it there) and provides what that file provides: TclpAlloc,
+ *	TclpFree, TclpRealloc, TclThreadAllocObj, TclThreadFreeObj,
+ *	TclFreeAllocCache, TclFinalizeThreadAlloc,
+ *	TclFinalizeThreadAllocThread and Tcl_GetMemoryInfo (Zippy's format).
+ *	The core itself is linked into libtcl from libvtcore.a.
+ *
+ *	Tcl_Obj storage: tclInt.h's inline macros keep a per-interp free
+ *	list in the thread's AllocCache while its numObjects is above 0.
+ *	Every thread gets the same AllocCache, whose count stays 0, so that
+ *	every Tcl_Obj is allocated and freed by vtalloc's own fast paths
+ *	(a Tcl_Obj is a block of the 48-byte bucket).
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "tclInt.h"
+#include "vtTclInt.h"
+
+#if defined(TCL_THREADS) && defined(USE_THREAD_ALLOC)
+
+static AllocCache noObjCache;
+
+VT_EXTERN const VtInstance *Vtalloc_ProcessInstance(void);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * PanicToTcl, CacheCreated, CoreStart --
+ *
+ *	The core's panics go to Tcl_Panic; a new thread cache gets Tcl's
+ *	AllocCache (read by Tcl_CreateInterp); at load, the mode is named.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+PanicToTcl(
+    const char *message)
+{
+    Tcl_Panic("%s", message);
+}
+
+static void
+CacheCreated(void)
+{
+    TclpGetAllocCache();		/* Creates Tcl's key on first use. */
+    TclpSetAllocCache(&noObjCache);
+}
+
+static __attribute__((constructor)) void
+CoreStart(void)
+{
+    vtMode = "core";
+    vtCacheCreatedProc = CacheCreated;
+    VtSetPanicProc(PanicToTcl);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Vtalloc_ProcessInstance --
+ *
+ *	The vtalloc instance of the process, for the vtalloc package.
+ *
+ *----------------------------------------------------------------------
+ */
+
+const VtInstance *
+Vtalloc_ProcessInstance(void)
+{
+    return &vtInstance;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TclpAlloc, TclpFree, TclpRealloc --
+ *
+ *	Tcl_Alloc and friends.
+ *
+ * Results:
+ *	As the core's; Tcl_Alloc panics on NULL.
+ *
+ *----------------------------------------------------------------------
+ */
+
+char *
+TclpAlloc(
+    unsigned int size)
+{
+    return VtMalloc(size);
+}
+
+void
+TclpFree(
+    char *ptr)
+{
+    VtFree(ptr);
+}
+
+char *
+TclpRealloc(
+    char *ptr,
+    unsigned int size)
+{
+    return VtRealloc(ptr, size);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TclThreadAllocObj, TclThreadFreeObj --
+ *
+ *	Storage for a Tcl_Obj.
+ *
+ *----------------------------------------------------------------------
+ */
+
+Tcl_Obj *
+TclThreadAllocObj(void)
+{
+    Tcl_Obj *objPtr = VtMalloc(sizeof(Tcl_Obj));
+
+    if (objPtr == NULL) {
+	Tcl_Panic("alloc: could not allocate a new object");
+    }
+    return objPtr;
+}
+
+void
+TclThreadFreeObj(
+    Tcl_Obj *objPtr)
+{
+    VtFree(objPtr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TclFreeAllocCache --
+ *
+ *	Called by Tcl when a thread is finalized (Tcl's own thread key has
+ *	no destructor): dissolve the thread's cache, releasing its empty
+ *	pages.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+TclFreeAllocCache(
+    void *arg)
+{
+    (void) arg;
+    if (vtCachePtr != &vtEmptyCache) {
+	VtCacheDissolve(vtCachePtr);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TclFinalizeThreadAlloc, TclFinalizeThreadAllocThread --
+ *
+ *	Process and thread finalization.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+TclFinalizeThreadAlloc(void)
+{
+    TclpFreeAllocCache(NULL);
+}
+
+void
+TclFinalizeThreadAllocThread(void)
+{
+    void *cachePtr = TclpGetAllocCache();
+
+    if (cachePtr != NULL) {
+	TclpFreeAllocCache(cachePtr);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Tcl_GetMemoryInfo --
+ *
+ *	Zippy's list-of-lists of statistics, from vtalloc.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+Tcl_GetMemoryInfo(
+    Tcl_DString *dsPtr)
+{
+    VtMemoryInfo(&vtInstance, dsPtr);
+}
+
+#include "vtTclInfo.c"
+
+#endif /* TCL_THREADS && USE_THREAD_ALLOC */
