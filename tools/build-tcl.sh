@@ -7,7 +7,9 @@
 #	core, is linked into libtcl). Leaves DEST/tclsh, a wrapper that runs
 #	the built tclsh with its own library and Debian's Tcl package
 #	directories (for the Thread package), and touches no installed Tcl.
-#	A build already in DEST that is newer than its inputs is kept.
+#	A build already in DEST that is newer than its inputs is kept. It is
+#	configured for installation into $TCL_PREFIX (default DEST/install):
+#	"make -C DEST/unix install".
 #
 # Usage:
 #	sh tools/build-tcl.sh SRC DEST stock
@@ -49,7 +51,7 @@ if [ $fresh = no ]; then
     fi
     cd "$dest/unix"
     ./configure --enable-threads --enable-shared \
-	--prefix="$dest/install" >configure.log 2>&1 \
+	--prefix="${TCL_PREFIX:-$dest/install}" >configure.log 2>&1 \
 	|| { tail -20 configure.log; exit 1; }
     if [ "$kind" = vt ]; then
 	make -j2 SHLIB_LD_LIBS="$corelib \${LIBS}" >make.log 2>&1 \
