@@ -717,10 +717,10 @@ MODULE_SCOPE VT_NORETURN void VtPanic(const char *format, ...);
  *   VtpRss	  resident bytes of the process (0 if unknown).
  *   VtpNow	  monotonic nanoseconds.
  *   VtpRandom	  a value that differs between runs.
- *   VtpThreadStart
- *		  run `proc(data)` in a new detached thread. 0 on failure.
  *   VtpThreadCreate / VtpThreadJoin
- *		  run `proc(data)` in a new joinable thread; wait for it.
+ *		  run `proc(data)` in a new thread, joinable (its id in
+ *		  *threadPtr) or detached (threadPtr NULL); 0 on failure;
+ *		  wait for a joinable one.
  *   VtpSleep	  sleep for some milliseconds.
  *   VtpGetEnv	  an environment variable, or NULL.
  *   VtpFindSymbol
@@ -747,7 +747,6 @@ MODULE_SCOPE uintptr_t	VtpThreadId(void);
 MODULE_SCOPE uint64_t	VtpRss(void);
 MODULE_SCOPE uint64_t	VtpNow(void);
 MODULE_SCOPE uintptr_t	VtpRandom(void);
-MODULE_SCOPE int	VtpThreadStart(void (*proc)(void *), void *data);
 MODULE_SCOPE int	VtpThreadCreate(void (*proc)(void *), void *data,
 			    uintptr_t *threadPtr);
 MODULE_SCOPE void	VtpThreadJoin(uintptr_t thread);

@@ -305,7 +305,7 @@ VtTrim(void)
 void
 VtPurgerStart(void)
 {
-    if (!VtpThreadStart(PurgerMain, NULL)) {
+    if (!VtpThreadCreate(PurgerMain, NULL, NULL)) {
 	VtpLockAcquire(&vtShared.lock);
 	vtShared.purgerRunning = 0;
 	VtpLockRelease(&vtShared.lock);

@@ -330,15 +330,15 @@ VtpRandom(void)
 /*
  *----------------------------------------------------------------------
  *
- * VtpThreadStart, VtpThreadCreate, VtpThreadJoin, VtpSleep, VtpGetEnv,
- * VtpFindSymbol --
+ * VtpThreadCreate, VtpThreadJoin, VtpSleep, VtpGetEnv, VtpFindSymbol --
  *
- *	Run a procedure in a new detached thread (all signals blocked in
- *	it, so it never runs a program's handler), or in a joinable one and
- *	wait for it; sleep; read the environment; find an exported symbol.
+ *	Run a procedure in a new thread: joinable, or with threadPtr NULL
+ *	detached, with a small stack and all signals blocked (so it never
+ *	runs a program's handler); wait for a joinable one; sleep; read the
+ *	environment; find an exported symbol.
  *
  * Results:
- *	VtpThreadStart: 1 if the thread runs. VtpGetEnv: the value or NULL.
+ *	VtpThreadCreate: 1 if the thread runs. VtpGetEnv: the value or NULL.
  *
  * Side effects:
  *	A thread.
@@ -363,9 +363,10 @@ ThreadMain(
 }
 
 int
-VtpThreadStart(
+VtpThreadCreate(
     void (*proc)(void *),
-    void *data)
+    void *data,
+    uintptr_t *threadPtr)
 {
     ThreadStart *startPtr = VtpReserve(sizeof(ThreadStart), 0);
     pthread_attr_t attr;
@@ -378,40 +379,24 @@ VtpThreadStart(
     }
     startPtr->proc = proc;
     startPtr->data = data;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
     pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
+    if (threadPtr == NULL) {
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+    }
     result = pthread_create(&thread, &attr, ThreadMain, startPtr);
     pthread_attr_destroy(&attr);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (threadPtr == NULL) {
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+    } else if (result == 0) {
+	*threadPtr = (uintptr_t) thread;
+    }
     if (result != 0) {
 	munmap(startPtr, sizeof(ThreadStart));
 	return 0;
     }
-    return 1;
-}
-
-int
-VtpThreadCreate(
-    void (*proc)(void *),
-    void *data,
-    uintptr_t *threadPtr)
-{
-    ThreadStart *startPtr = VtpReserve(sizeof(ThreadStart), 0);
-    pthread_t thread;
-
-    if (startPtr == NULL) {
-	return 0;
-    }
-    startPtr->proc = proc;
-    startPtr->data = data;
-    if (pthread_create(&thread, NULL, ThreadMain, startPtr) != 0) {
-	munmap(startPtr, sizeof(ThreadStart));
-	return 0;
-    }
-    *threadPtr = (uintptr_t) thread;
     return 1;
 }
 

@@ -271,15 +271,15 @@ VtpRandom(void)
 /*
  *----------------------------------------------------------------------
  *
- * VtpThreadStart, VtpThreadCreate, VtpThreadJoin, VtpSleep, VtpGetEnv,
- * VtpFindSymbol --
+ * VtpThreadCreate, VtpThreadJoin, VtpSleep, VtpGetEnv, VtpFindSymbol --
  *
- *	Run a procedure in a new thread (detached, or joinable and waited
- *	for); sleep; read the environment; find an exported symbol in any
- *	module of the process.
+ *	Run a procedure in a new thread: joinable, or with threadPtr NULL
+ *	detached with a small stack; wait for a joinable one; sleep; read
+ *	the environment; find an exported symbol in any module of the
+ *	process.
  *
  * Results:
- *	VtpThreadStart: 1 if the thread runs. VtpGetEnv: the value or NULL.
+ *	VtpThreadCreate: 1 if the thread runs. VtpGetEnv: the value or NULL.
  *
  * Side effects:
  *	A thread.
@@ -304,30 +304,6 @@ ThreadMain(
 }
 
 int
-VtpThreadStart(
-    void (*proc)(void *),
-    void *data)
-{
-    ThreadStart *startPtr = VirtualAlloc(NULL, sizeof(ThreadStart),
-	    MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-    HANDLE thread;
-
-    if (startPtr == NULL) {
-	return 0;
-    }
-    startPtr->proc = proc;
-    startPtr->data = data;
-    thread = CreateThread(NULL, 64 * 1024, ThreadMain, startPtr,
-	    STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
-    if (thread == NULL) {
-	VirtualFree(startPtr, 0, MEM_RELEASE);
-	return 0;
-    }
-    CloseHandle(thread);
-    return 1;
-}
-
-int
 VtpThreadCreate(
     void (*proc)(void *),
     void *data,
@@ -342,12 +318,17 @@ VtpThreadCreate(
     }
     startPtr->proc = proc;
     startPtr->data = data;
-    thread = CreateThread(NULL, 0, ThreadMain, startPtr, 0, NULL);
+    thread = CreateThread(NULL, threadPtr == NULL ? 64 * 1024 : 0,
+	    ThreadMain, startPtr, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
     if (thread == NULL) {
 	VirtualFree(startPtr, 0, MEM_RELEASE);
 	return 0;
     }
-    *threadPtr = (uintptr_t) thread;
+    if (threadPtr == NULL) {
+	CloseHandle(thread);
+    } else {
+	*threadPtr = (uintptr_t) thread;
+    }
     return 1;
 }
 
