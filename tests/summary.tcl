@@ -40,7 +40,7 @@ proc Summarise {lines} {
     set partTests 0
 
     set unitRE {^\s*unit (\S+): (\d+) passed, (\d+) failed$}
-    set tcltestRE {Total\s+(\d+)\s+Passed\s+(\d+)\s+Skipped\s+(\d+)}
+    set tcltestRE {^all\.tcl:\s+Total\s+(\d+)\s+Passed\s+(\d+)\s+Skipped\s+(\d+)}
     append tcltestRE {\s+Failed\s+(\d+)}
 
     foreach line $lines {

@@ -32,8 +32,8 @@ run() {
     else
 	"$shell" "$src/tests/all.tcl" -notfile "$skip"
     fi) >"$work/$label.log" 2>&1
-    total=$(grep -a '^all.tcl:' "$work/$label.log" | tail -1)
-    echo "  Tcl's suite, $label: ${total#all.tcl:}"
+    grep -a '^all.tcl:' "$work/$label.log" | tail -1 \
+	| awk -v label="$label" '{ printf "  Tcl'"'"'s suite, %s: %s tests, %s passed, %s skipped, %s failed\n", label, $3, $5, $7, $9 }' 
     grep -a '^==== .* FAILED$' "$work/$label.log" \
 	| sed 's/^==== \([^ ]*\) .*/\1/' | sort -u >"$work/$label.failed"
 }
