@@ -4,8 +4,10 @@
 #	Real programs run with LD_PRELOAD=libvtmalloc.so, each checked by its
 #	own output against the same program run without the preload:
 #	python3 building and printing data, gcc compiling a file (identical
-#	object), sort with several threads (identical output), and a shell
-#	pipeline. Prints "unit programs: P passed, F failed".
+#	object), sort with several threads (identical output), a C++ program
+#	using new, delete and aligned new (when g++ is there), a shell
+#	pipeline; and VTALLOC_STATS=1 printing its summary at exit. Prints
+#	"unit programs: P passed, F failed".
 #
 # Usage:
 #	sh programs.sh /path/to/libvtmalloc.so
@@ -61,6 +63,47 @@ parallelsort() {
     sort --parallel=4 -S 64M "$work/input" >"$work/out.$1"
 }
 
+cplusplus() {
+    command -v g++ >/dev/null 2>&1 || return 1
+    if [ ! -x "$work/cxx" ]; then
+	cat >"$work/cxx.cc" <<'CXX'
+#include <cstdint>
+#include <iostream>
+#include <map>
+#include <new>
+#include <string>
+#include <vector>
+struct alignas(256) Wide { char bytes[300]; };
+int main() {
+    std::map<std::string, std::vector<int>> m;
+    for (int i = 0; i < 100000; i++) {
+        m[std::to_string(i % 5000)].push_back(i);
+    }
+    int misaligned = 0;
+    for (int i = 0; i < 1000; i++) {
+        Wide *w = new Wide;
+        misaligned += (reinterpret_cast<std::uintptr_t>(w) % 256) != 0;
+        delete w;
+    }
+    std::cout << m.size() << " " << m["42"].size() << " " << misaligned
+              << std::endl;
+    return misaligned != 0;
+}
+CXX
+	g++ -O2 -std=c++17 -o "$work/cxx" "$work/cxx.cc" || return 1
+    fi
+    "$work/cxx" >"$work/out.$1"
+}
+
+summary() {
+    if [ "$1" = plain ]; then
+	echo "vtalloc: summary" >"$work/out.plain"
+	return 0
+    fi
+    VTALLOC_STATS=1 /bin/true 2>&1 | grep -o '^vtalloc: ' | head -1 \
+	| sed 's/$/summary/' >"$work/out.$1"
+}
+
 pipeline() {
     seq 1 200000 | sed 's/$/ vtalloc/' | tr a-z A-Z | sort -r \
 	| uniq -c | wc -l >"$work/out.$1"
@@ -69,6 +112,8 @@ pipeline() {
 check "python3 builds and prints data" python
 check "gcc compiles a file (identical object)" compile
 check "sort --parallel=4 (threads, identical output)" parallelsort
+check "C++ new, delete and aligned new (g++)" cplusplus
 check "a shell pipeline" pipeline
+check "VTALLOC_STATS=1 prints a summary at exit" summary
 echo "unit programs: $passed passed, $failed failed"
 test "$failed" = 0
