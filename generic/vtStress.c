@@ -44,6 +44,7 @@ typedef struct Worker {
     uint64_t ops;			/* Allocations to do. */
     _Atomic uint64_t done;		/* ... done so far. */
     _Atomic int finished;		/* The thread's work is over. */
+    uint64_t finishedAt;		/* ... at this VtpNow(). */
     uint64_t errors;
     uint64_t seed;
     uintptr_t thread;
@@ -438,6 +439,7 @@ WorkerMain(
 	}
 	break;
     }
+    workerPtr->finishedAt = VtpNow();
     atomic_store_explicit(&workerPtr->finished, 1, memory_order_release);
 }
 
@@ -466,7 +468,7 @@ VtStress(
 {
     VtStressConfig config = *configPtr;
     Stress stress;
-    uint64_t start, lastReport, perThread;
+    uint64_t start, lastReport, perThread, end;
     int i, running, started = 0, round = 0, ok = 1;
     int threads = config.threads > 0 ? config.threads : 1;
     int churn = config.pattern == VT_STRESS_CHURN;
@@ -512,7 +514,7 @@ VtStress(
      */
 
     perThread = churn ? CHURN_BURST : config.ops / (uint64_t) threads + 1;
-    start = lastReport = VtpNow();
+    start = lastReport = end = VtpNow();
     resultPtr->peakRss = VtpRss();
     while (ok && (round == 0 || (churn && resultPtr->ops < config.ops))) {
 	for (i = 0; i < threads; i++) {
@@ -558,11 +560,14 @@ VtStress(
 	    VtpThreadJoin(stress.workers[i].thread);
 	    resultPtr->ops += VtLoad(&stress.workers[i].done);
 	    resultPtr->errors += stress.workers[i].errors;
+	    if (stress.workers[i].finishedAt > end) {
+		end = stress.workers[i].finishedAt;
+	    }
 	}
 	started = 0;
 	round++;
     }
-    resultPtr->seconds = (double) (VtpNow() - start) / 1e9;
+    resultPtr->seconds = (double) (end - start) / 1e9;
 
     /*
      * Blocks left in cells are checked and freed by this thread.
