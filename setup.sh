@@ -17,9 +17,11 @@ cd "$(dirname "$0")"
 
 # Debian packages: Tcl's headers, tclConfig.sh and stub library; the
 # Thread package for the multi-threaded tests and the demo; python3 as one
-# of the real programs run with libvtmalloc preloaded. gcc brings the
-# sanitizer runtimes used by the test suite.
-packages="tcl8.6-dev tcl-thread python3-minimal"
+# of the real programs run with libvtmalloc preloaded; valgrind, gnuplot
+# and the peer allocators (jemalloc, tcmalloc, mimalloc) for the
+# benchmarks. gcc brings the sanitizer runtimes used by the test suite.
+packages="tcl8.6-dev tcl-thread python3-minimal valgrind gnuplot-nox
+    libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0"
 
 missing=""
 for package in $packages; do

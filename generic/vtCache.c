@@ -54,14 +54,20 @@ void (*vtCacheCreatedProc)(void) = NULL;
  * How many partial pages a refill compares to find the fullest.
  */
 
-#define VT_PARTIAL_LOOKS 16
+#define VT_PARTIAL_LOOKS 4
+
+/*
+ * How many full pages a refill looks at for remote frees (round-robin).
+ */
+
+#define VT_FULL_LOOKS 8
 
 static void		CacheExit(void *data);
 static void		ForkPrepare(void);
 static void		ForkParent(void);
 static void		ForkChild(void);
 static VtPage *		SharedPage(VtCache *cachePtr, unsigned bucket);
-static void		ScanFull(VtCache *cachePtr, unsigned bucket);
+static int		ScanFull(VtCache *cachePtr, unsigned bucket);
 static VtPage *		FullestPartial(VtPageList *listPtr);
 
 /*
@@ -373,12 +379,15 @@ VtCacheDissolve(
  *
  * ScanFull --
  *
- *	Move the full pages of a bucket that have received remote frees back
- *	to the partial list. Runs only when a remote free has raised the
- *	bucket's hint.
+ *	Move full pages of a bucket that have received remote frees back to
+ *	the partial list. Runs only when a remote free has raised the
+ *	bucket's hint, and looks at no more than VT_FULL_LOOKS pages, taken
+ *	round-robin (the pages looked at go to the back of the list), so that
+ *	a refill costs O(1) however many pages are full.
  *
  * Results:
- *	None.
+ *	1 if pages were left unlooked at (the hint must stay up), 0 if the
+ *	whole list was seen.
  *
  * Side effects:
  *	Collects remote frees; pages that became empty go back to the
@@ -387,22 +396,36 @@ VtCacheDissolve(
  *----------------------------------------------------------------------
  */
 
-static void
+static int
 ScanFull(
     VtCache *cachePtr,
     unsigned bucket)
 {
-    VtPage *pagePtr, *nextPtr;
+    VtPageList *listPtr = &cachePtr->full[bucket];
+    size_t looks = listPtr->count < VT_FULL_LOOKS ? listPtr->count
+	    : VT_FULL_LOOKS;
+    int more = listPtr->count > VT_FULL_LOOKS;
 
-    for (pagePtr = cachePtr->full[bucket].firstPtr; pagePtr != NULL;
-	    pagePtr = nextPtr) {
-	nextPtr = pagePtr->nextPtr;
+    while (looks-- > 0) {
+	VtPage *pagePtr = listPtr->firstPtr;
+
+	VtListRemove(listPtr, pagePtr);
 	if (atomic_load_explicit(&pagePtr->remotePtr, memory_order_relaxed)
 		!= NULL) {
 	    VtPageCollect(pagePtr);
-	    VtCachePageEmptied(cachePtr, pagePtr);
+	    pagePtr->inFull = 0;
+	    if (pagePtr->used == 0) {
+		VtSharedLock(&cachePtr->counters[bucket]);
+		VtRunFree(pagePtr);
+		VtSharedUnlock();
+	    } else {
+		VtListPush(&cachePtr->partial[bucket], pagePtr);
+	    }
+	} else {
+	    VtListAppend(listPtr, pagePtr);
 	}
     }
+    return more;
 }
 
 /*
@@ -551,8 +574,10 @@ VtCacheRefill(
     if (atomic_load_explicit(&cachePtr->remoteHint[bucket],
 	    memory_order_relaxed)
 	    && atomic_exchange_explicit(&cachePtr->remoteHint[bucket], 0,
-	    memory_order_acquire)) {
-	ScanFull(cachePtr, bucket);
+	    memory_order_acquire)
+	    && ScanFull(cachePtr, bucket)) {
+	atomic_store_explicit(&cachePtr->remoteHint[bucket], 1,
+		memory_order_relaxed);
     }
     pagePtr = FullestPartial(&cachePtr->partial[bucket]);
     if (pagePtr != NULL) {
