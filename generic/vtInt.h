@@ -148,7 +148,7 @@ VT_INLINE unsigned VT_LOG2_64(unsigned __int64 x) {
 
 #define VT_OPTIONS(X) \
     X(DECAY, "decay", "VTALLOC_DECAY", 250, 0, 3600000, "ms")		\
-    X(RESERVE, "reserve", "VTALLOC_RESERVE", 4194304, 0,		\
+    X(RESERVE, "reserve", "VTALLOC_RESERVE", 8388608, 0,		\
 	    (int64_t) 1 << 40, "bytes")					\
     X(PURGER, "purger", "VTALLOC_PURGER", 1, 0, 1, "boolean")
 
