@@ -148,7 +148,6 @@ ForkChild(void)
     pthread_mutex_init(&vtShared.lock, NULL);
 #endif
     vtShared.purgerRunning = 0;
-    vtShared.startPurger = 0;
 }
 
 /*
@@ -250,7 +249,6 @@ VtCacheGet(void)
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	cachePtr->pages[bucket] = &vtEmptyPage;
     }
-    cachePtr->live = 1;
     cachePtr->threadId = VtpThreadId();
     cachePtr->trimEpoch = atomic_load_explicit(&vtShared.trimEpoch,
 	    memory_order_relaxed);
@@ -366,7 +364,6 @@ VtCacheDissolve(
 	/* Empty loop body. */
     }
     *linkPtr = cachePtr->nextPtr;
-    cachePtr->live = 0;
     cachePtr->nextPtr = vtShared.freeCachesPtr;
     vtShared.freeCachesPtr = cachePtr;
     vtShared.threads--;
@@ -409,19 +406,12 @@ ScanFull(
     while (looks-- > 0) {
 	VtPage *pagePtr = listPtr->firstPtr;
 
-	VtListRemove(listPtr, pagePtr);
 	if (atomic_load_explicit(&pagePtr->remotePtr, memory_order_relaxed)
 		!= NULL) {
 	    VtPageCollect(pagePtr);
-	    pagePtr->inFull = 0;
-	    if (pagePtr->used == 0) {
-		VtSharedLock(&cachePtr->counters[bucket]);
-		VtRunFree(pagePtr);
-		VtSharedUnlock();
-	    } else {
-		VtListPush(&cachePtr->partial[bucket], pagePtr);
-	    }
+	    VtCachePageEmptied(cachePtr, pagePtr);
 	} else {
+	    VtListRemove(listPtr, pagePtr);
 	    VtListAppend(listPtr, pagePtr);
 	}
     }

@@ -331,7 +331,6 @@ struct VtCache {
 					/* Set by a remote free: a full page
 					 * of the bucket may have remote
 					 * blocks to collect. */
-    int live;				/* A thread is using the cache. */
     uint64_t trimEpoch;			/* vtShared.trimEpoch last seen. */
     int statsSlot;			/* Index in a VtGetStats snapshot
 					 * (shared lock). */
@@ -373,7 +372,6 @@ typedef struct VtShared {
     uint64_t lastPurge;			/* VtpNow() of the last purge. */
     uint64_t purges;			/* Purge passes run. */
     int purgerRunning;			/* The background purger is alive. */
-    int startPurger;			/* Start it when the lock is left. */
     _Atomic uint64_t trimEpoch;		/* Raised by every trim. */
     _Atomic int orphanFreed;		/* A block was freed into an orphan
 					 * since the last sweep. */
