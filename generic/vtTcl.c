@@ -795,10 +795,11 @@ StressCmd(
  *
  * CrashCmd --
  *
- *	vtalloc crash KIND: hand vtalloc a bad pointer on purpose, to show
- *	(and test, in a child process) that it is caught and reported
- *	through Tcl_Panic: a double free, an interior pointer, a stack
- *	address, another allocator's block.
+ *	vtalloc crash KIND ?OPERATION?: hand vtalloc a bad pointer on
+ *	purpose, to show (and test, in a child process) that it is caught
+ *	and reported through Tcl_Panic: a double free, an interior pointer,
+ *	a stack or global address, another allocator's block, a block whose
+ *	memory went back to the OS; passed to free or to realloc.
  *
  * Results:
  *	None for a known KIND: the process ends. A Tcl error otherwise.
@@ -816,26 +817,28 @@ CrashCmd(
     Tcl_Obj *const objv[])
 {
     static const char *const kinds[] = {
-	"double", "foreign", "interior", "stack", NULL
+	"double", "foreign", "global", "interior", "released", "stack", NULL
     };
-    enum { K_DOUBLE, K_FOREIGN, K_INTERIOR, K_STACK };
+    enum { K_DOUBLE, K_FOREIGN, K_GLOBAL, K_INTERIOR, K_RELEASED, K_STACK };
+    static const char *const operations[] = { "free", "realloc", NULL };
+    static char global[64];
     volatile char local[16];
     const char *mode;
-    char *ptr;
-    int kind;
+    char *ptr = NULL;
+    int kind, operation = 0;
 
-    if (objc != 3) {
-	Tcl_WrongNumArgs(interp, 2, objv, "kind");
+    if (objc != 3 && objc != 4) {
+	Tcl_WrongNumArgs(interp, 2, objv, "kind ?free|realloc?");
 	return TCL_ERROR;
     }
     if (Tcl_GetIndexFromObj(interp, objv[2], kinds, "kind", 0,
-	    &kind) != TCL_OK) {
+	    &kind) != TCL_OK || (objc == 4 && Tcl_GetIndexFromObj(interp,
+	    objv[3], operations, "operation", 0, &operation) != TCL_OK)) {
 	return TCL_ERROR;
     }
     switch (kind) {
     case K_DOUBLE:
 	ptr = API->Vt_Alloc(64);
-	API->Vt_Free(ptr);
 	API->Vt_Free(ptr);
 	break;
     case K_FOREIGN:
@@ -846,16 +849,33 @@ CrashCmd(
 	 */
 
 	mode = instPtr->mode();
-	API->Vt_Free(strcmp(mode, "package") == 0 ? Tcl_Alloc(64)
+	ptr = strcmp(mode, "package") == 0 ? Tcl_Alloc(64)
 		: strcmp(mode, "core") == 0 ? malloc(64)
-		: (char *) VtpReserve(4096, 0) + 64);
+		: (char *) VtpReserve(4096, 0) + 64;
+	break;
+    case K_GLOBAL:
+	ptr = global;
 	break;
     case K_INTERIOR:
-	API->Vt_Free(API->Vt_Alloc(64) + 16);
+	ptr = API->Vt_Alloc(64) + 16;
+	break;
+    case K_RELEASED:
+	/*
+	 * A large block, freed, its memory given back to the OS.
+	 */
+
+	ptr = API->Vt_Alloc(1 << 20);
+	API->Vt_Free(ptr);
+	API->Vt_Trim();
 	break;
     case K_STACK:
-	API->Vt_Free((char *) local);
+	ptr = (char *) local;
 	break;
+    }
+    if (operation == 0) {
+	API->Vt_Free(ptr);
+    } else {
+	API->Vt_Realloc(ptr, 100);
     }
     return TCL_OK;
 }

@@ -38,6 +38,7 @@ VT_PUBLIC void *	memalign(size_t align, size_t size);
 VT_PUBLIC void *	valloc(size_t size);
 VT_PUBLIC void *	pvalloc(size_t size);
 VT_PUBLIC size_t	malloc_usable_size(void *ptr);
+VT_PUBLIC int		malloc_trim(size_t pad);
 VT_PUBLIC const VtInstance *Vtalloc_ProcessInstance(void);
 
 /*
@@ -249,6 +250,33 @@ malloc_usable_size(
     void *ptr)
 {
     return ptr == NULL ? 0 : Vt_UsableSize(ptr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * malloc_trim --
+ *
+ *	Give free memory back to the operating system now (VtTrim); pad
+ *	is ignored, as the reserve is.
+ *
+ * Results:
+ *	1, as the C library's when it released memory: vtalloc does not
+ *	count what a trim gave back.
+ *
+ * Side effects:
+ *	See VtTrim.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+malloc_trim(
+    size_t pad)
+{
+    (void) pad;
+    VtTrim();
+    return 1;
 }
 
 /*

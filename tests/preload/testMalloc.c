@@ -4,8 +4,10 @@
  *	Tests of libvtmalloc's entry points, as a program built against the
  *	C library and run with LD_PRELOAD=libvtmalloc.so: alignment, zero
  *	sizes, overflow, usable size, realloc growth and shrink, frees from
- *	other threads, and fork in a threaded program. It first checks that
- *	the preloaded allocator is really the one answering.
+ *	other threads, fork in a threaded program, malloc_trim, and bad
+ *	pointers (each in a child process, which must abort with a message
+ *	naming the pointer). It first checks that the preloaded allocator is
+ *	really the one answering.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -20,6 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -333,6 +338,168 @@ TestFork(void)
     free(before);
 }
 
+/*
+ * Bad pointers. Each case runs in a child whose standard error goes to a
+ * pipe; the child must die of SIGABRT after a message that names the
+ * pointer, the operation and the reason (a released block's segment may
+ * still hold other blocks: then its page is free but still mapped).
+ */
+
+enum BadKind {
+    BAD_DOUBLE, BAD_INTERIOR, BAD_STACK, BAD_GLOBAL, BAD_FOREIGN,
+    BAD_RELEASED, BAD_KINDS
+};
+
+static const char *const badNames[] = {
+    "double", "interior", "stack", "global", "foreign", "released"
+};
+static const char *const badReasons[] = {
+    "the block is already free (double free)", "not the start of a block",
+    "not vtalloc's memory", "not vtalloc's memory", "not vtalloc's memory",
+    "already released"
+};
+static const char *const releasedAlso = "in a free page";
+static char badGlobal[64];
+
+static void
+BadPointer(
+    enum BadKind kind,
+    int useRealloc)
+{
+    volatile char local[16];
+    char *ptr = NULL;
+
+    switch (kind) {
+    case BAD_DOUBLE:
+	ptr = malloc(64);
+	free(ptr);
+	break;
+    case BAD_INTERIOR:
+	ptr = (char *) malloc(64) + 16;
+	break;
+    case BAD_STACK:
+	ptr = (char *) local;
+	break;
+    case BAD_GLOBAL:
+	ptr = badGlobal;
+	break;
+    case BAD_FOREIGN:
+	ptr = (char *) mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) + 64;
+	break;
+    case BAD_RELEASED:
+	ptr = malloc(1 << 20);
+	free(ptr);
+	malloc_trim(0);
+	break;
+    case BAD_KINDS:
+	break;
+    }
+    if (useRealloc) {
+	ptr = realloc(ptr, 100);
+    } else {
+	free(ptr);
+    }
+    printf("survived %p\n", (void *) ptr);
+}
+
+static void
+TestBadPointers(void)
+{
+    int kind, useRealloc;
+
+    for (kind = 0; kind < BAD_KINDS; kind++) {
+	for (useRealloc = 0; useRealloc < 2; useRealloc++) {
+	    const char *op = useRealloc ? "realloc" : "free";
+	    char text[1024], expected[64];
+	    int fds[2], status = -1;
+	    ssize_t n, got = 0;
+	    pid_t pid;
+
+	    fflush(stdout);
+	    if (pipe(fds) != 0) {
+		CHECK(!"pipe");
+		return;
+	    }
+	    pid = fork();
+	    if (pid == 0) {
+		struct rlimit none = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &none);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		BadPointer((enum BadKind) kind, useRealloc);
+		_exit(0);
+	    }
+	    close(fds[1]);
+	    while (got < (ssize_t) sizeof(text) - 1 && (n = read(fds[0],
+		    text + got, sizeof(text) - 1 - (size_t) got)) > 0) {
+		got += n;
+	    }
+	    text[got] = '\0';
+	    close(fds[0]);
+	    waitpid(pid, &status, 0);
+	    snprintf(expected, sizeof(expected), " passed to %s: ", op);
+	    if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT
+		    && strncmp(text, "vtalloc: invalid block 0x", 25) == 0
+		    && strstr(text, expected) != NULL
+		    && (strstr(text, badReasons[kind]) != NULL
+		    || (kind == BAD_RELEASED
+		    && strstr(text, releasedAlso) != NULL)))) {
+		printf("    FAILED: %s pointer to %s: status %#x, stderr"
+			" \"%s\"\n", badNames[kind], op, status, text);
+		current = 1;
+	    }
+	}
+    }
+}
+
+/*
+ * malloc_trim gives freed memory back at once: RSS drops.
+ */
+
+static long
+Rss(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+
+    if (f != NULL) {
+	if (fscanf(f, "%ld %ld", &pages, &resident) != 2) {
+	    resident = 0;
+	}
+	fclose(f);
+    }
+    return resident * sysconf(_SC_PAGESIZE);
+}
+
+static void
+TestTrim(void)
+{
+    enum { COUNT = 4096 };
+    static void *blocks[COUNT];
+    long before, full, after;
+    int i;
+
+    before = Rss();
+    for (i = 0; i < COUNT; i++) {
+	blocks[i] = malloc(32768);
+	memset(blocks[i], 1, 32768);
+    }
+    full = Rss();
+    for (i = 0; i < COUNT; i++) {
+	free(blocks[i]);
+    }
+    CHECK(malloc_trim(0) == 1);
+    after = Rss();
+    CHECK(full - before > 100L << 20);
+    CHECK(after - before < 16L << 20);
+    if (current) {
+	printf("    rss before %ld, full %ld, after trim %ld KiB\n",
+		before >> 10, full >> 10, after >> 10);
+    }
+}
+
 int
 main(void)
 {
@@ -343,6 +510,8 @@ main(void)
     Run("aligned", TestAligned);
     Run("threads", TestThreads);
     Run("fork in a threaded program", TestFork);
+    Run("malloc_trim", TestTrim);
+    Run("bad pointers", TestBadPointers);
     printf("unit testMalloc: %d passed, %d failed\n", passed, failed);
     return failed > 0;
 }
