@@ -41,12 +41,15 @@ PagePop(
 {
     VtBlock *blockPtr = pagePtr->freePtr;
 
-    pagePtr->freePtr = blockPtr->nextPtr;
+    pagePtr->freePtr = VtBlockTaken(blockPtr);
     pagePtr->used++;
-    blockPtr->cookie = 0;
     VtCount(&cachePtr->counters[bucket], allocs);
     VtSlackSet(pagePtr, VtBlockIndex(pagePtr, blockPtr),
 	    1 + pagePtr->blockSize - size);
+#if VT_DEBUG
+    VtFillCheck(pagePtr, blockPtr);
+#endif
+    VtTrackAlloc(blockPtr, size);
     (void) cachePtr;
     (void) bucket;
     return blockPtr;
@@ -170,6 +173,7 @@ LargeAlloc(
     if (pagePtr == NULL) {
 	return NULL;
     }
+    VtTrackAlloc(pagePtr->start, size);
     VtCount(&cachePtr->counters[VT_NBUCKETS], allocs);
     (void) cachePtr;
     return pagePtr->start;
@@ -230,7 +234,8 @@ VtMallocAligned(
  *
  *	Resize a block. It stays where it is when the new size falls in the
  *	same bucket (or, for a large block, needs no fewer than half of its
- *	bytes and no more than all of them); otherwise it moves.
+ *	bytes and no more than all of them); otherwise it moves, and only
+ *	the bytes asked for are copied.
  *
  * Results:
  *	The block, or NULL if the OS has no memory (the old block is then
@@ -249,7 +254,7 @@ VtRealloc(
 {
     VtPage *pagePtr;
     uint32_t index;
-    size_t usable;
+    size_t usable, old;
     void *newPtr;
 
     if (ptr == NULL) {
@@ -257,20 +262,23 @@ VtRealloc(
     }
     pagePtr = VtLookup(ptr, &index, "realloc");
     usable = VtUsableSize(pagePtr);
+    old = VtRequestedSize(pagePtr, index);
     if (pagePtr->state == VT_PAGE_SMALL) {
 	if (size <= VT_SMALL_MAX && VtBucketOfSize(size) == pagePtr->bucket) {
 	    VtSlackSet(pagePtr, index, 1 + usable - size);
+	    VtTrackResize(ptr, old, size);
 	    return ptr;
 	}
     } else if (size > VT_SMALL_MAX && size <= usable && size > usable / 2) {
 	pagePtr->u.requested = size;
+	VtTrackResize(ptr, old, size);
 	return ptr;
     }
     newPtr = VtMalloc(size);
     if (newPtr == NULL) {
 	return NULL;
     }
-    memcpy(newPtr, ptr, size < usable ? size : usable);
+    memcpy(newPtr, ptr, size < old ? size : old);
     VtFree(ptr);
     return newPtr;
 }

@@ -67,8 +67,7 @@ FindBlock(
 	    *whyPtr = "not the start of a block";
 	    return NULL;
 	}
-	if (VT_UNLIKELY(((const VtBlock *) ptr)->cookie
-		== VtCookie((const VtBlock *) ptr))) {
+	if (VT_UNLIKELY(VtBlockIsFree(pagePtr, index, ptr))) {
 	    *whyPtr = "the block is already free (double free)";
 	    return NULL;
 	}
@@ -147,6 +146,69 @@ BadBlock(
 /*
  *----------------------------------------------------------------------
  *
+ * VtBadLink --
+ *
+ *	Report a free block whose header was found damaged (hardened and
+ *	debug builds).
+ *
+ * Results:
+ *	None; does not return.
+ *
+ * Side effects:
+ *	Panics.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtBadLink(
+    const VtBlock *blockPtr,
+    const char *why)
+{
+    VtPanic("vtalloc: free block %p is corrupt: %s (a write after free "
+	    "or an overflow from the block before it)", (const void *) blockPtr,
+	    why);
+}
+
+#if VT_DEBUG
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtFillCheck --
+ *
+ *	Check, as a block is handed out, that the fill written when it was
+ *	freed (or carved) is intact.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Panics if a byte past the block's header changed.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtFillCheck(
+    const VtPage *pagePtr,
+    const VtBlock *blockPtr)
+{
+    const uint8_t *ptr = (const uint8_t *) blockPtr + sizeof(VtBlock);
+    const uint8_t *endPtr = (const uint8_t *) blockPtr + pagePtr->blockSize;
+
+    VtTrackOpen(blockPtr, pagePtr->blockSize);
+    for (; ptr < endPtr; ptr++) {
+	if (*ptr != VT_FREE_FILL) {
+	    VtBadLink(blockPtr, "its free fill was overwritten");
+	}
+    }
+    VtTrackClose(blockPtr, pagePtr->blockSize);
+}
+#endif
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtFree --
  *
  *	Free a block. NULL is allowed.
@@ -167,7 +229,6 @@ VtFree(
     void *ptr)
 {
     VtBlock *blockPtr = ptr;
-    uintptr_t cookie = VtCookie(blockPtr);
     VtCache *cachePtr;
     VtPage *pagePtr;
     const char *why;
@@ -181,20 +242,22 @@ VtFree(
 	BadBlock(ptr, "free", why);
     }
     cachePtr = vtCachePtr;
+    VtTrackFree(ptr);
     if (VT_UNLIKELY(pagePtr->state != VT_PAGE_SMALL)) {
 	FreeLarge(cachePtr, pagePtr);
 	return;
     }
 #if VT_DEBUG
-    memset((uint8_t *) ptr + sizeof(VtBlock), 0xDF,
+    VtTrackOpen(ptr, pagePtr->blockSize);
+    memset((uint8_t *) ptr + sizeof(VtBlock), VT_FREE_FILL,
 	    pagePtr->blockSize - sizeof(VtBlock));
+    VtTrackClose(ptr, pagePtr->blockSize);
 #endif
     VtSlackSet(pagePtr, index, 0);
     if (VT_LIKELY(atomic_load_explicit(&pagePtr->ownerPtr,
 	    memory_order_relaxed) == cachePtr)) {
 	VtCount(&cachePtr->counters[pagePtr->bucket], frees);
-	blockPtr->nextPtr = pagePtr->freePtr;
-	blockPtr->cookie = cookie;
+	VtBlockFreed(blockPtr, pagePtr->freePtr);
 	pagePtr->freePtr = blockPtr;
 	if (VT_UNLIKELY(--pagePtr->used == 0 || pagePtr->inFull)) {
 	    VtCachePageEmptied(cachePtr, pagePtr);
@@ -250,10 +313,9 @@ FreeRemote(
      */
 
     ownerPtr = atomic_load_explicit(&pagePtr->ownerPtr, memory_order_relaxed);
-    blockPtr->cookie = VtCookie(blockPtr);
     headPtr = atomic_load_explicit(&pagePtr->remotePtr, memory_order_relaxed);
     do {
-	blockPtr->nextPtr = headPtr;
+	VtBlockFreed(blockPtr, headPtr);
     } while (!atomic_compare_exchange_weak_explicit(&pagePtr->remotePtr,
 	    &headPtr, blockPtr, memory_order_release, memory_order_relaxed));
     if (ownerPtr != NULL) {

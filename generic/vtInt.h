@@ -38,7 +38,17 @@
  *		counting macros expand to nothing and the side arrays are
  *		not carved.
  *   VT_DEBUG	0 (default). 1: invariant checkers (VtPageIsValid ...) run
- *		on every slow path and free blocks are filled with 0xDF.
+ *		on every slow path; free blocks are filled with 0xDF and
+ *		the fill is checked when the block is handed out again.
+ *   VT_HARDEN	0 (default). 1: free-list links are stored encoded with
+ *		the block's cookie and checked when followed, and a block
+ *		being handed out must still carry its free cookie, so that
+ *		a write after free or an overflow into a free block panics
+ *		instead of steering the allocator.
+ *   VT_VALGRIND 0 (default). 1: blocks are announced to valgrind's
+ *		memcheck (client requests), so that it reports leaks, reads
+ *		of uninitialised bytes and use after free of vtalloc's
+ *		blocks; free blocks are unaddressable.
  *
  * The checks that catch bad pointers (segment map, block alignment, free
  * cookie) are not knobs: they are part of every build.
@@ -51,6 +61,30 @@
 #endif
 #ifndef VT_DEBUG
 #   define VT_DEBUG 0
+#endif
+#ifndef VT_HARDEN
+#   define VT_HARDEN 0
+#endif
+#ifndef VT_VALGRIND
+#   define VT_VALGRIND 0
+#endif
+
+#if VT_VALGRIND
+#   include <valgrind/memcheck.h>
+#   define VtTrackAlloc(ptr, size)	VALGRIND_MALLOCLIKE_BLOCK((ptr), \
+					    (size), 0, 0)
+#   define VtTrackFree(ptr)		VALGRIND_FREELIKE_BLOCK((ptr), 0)
+#   define VtTrackResize(ptr, old, size) VALGRIND_RESIZEINPLACE_BLOCK( \
+					    (ptr), (old), (size), 0)
+#   define VtTrackOpen(ptr, size)	VALGRIND_MAKE_MEM_DEFINED((ptr), (size))
+#   define VtTrackClose(ptr, size)	VALGRIND_MAKE_MEM_NOACCESS((ptr), \
+					    (size))
+#else
+#   define VtTrackAlloc(ptr, size)	((void) 0)
+#   define VtTrackFree(ptr)		((void) 0)
+#   define VtTrackResize(ptr, old, size) ((void) 0)
+#   define VtTrackOpen(ptr, size)	((void) 0)
+#   define VtTrackClose(ptr, size)	((void) 0)
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -555,6 +589,120 @@ VtSlackGet(
 #endif
 
 /*
+ * The header of a free block (its link and its cookie) is read and written
+ * only through these. With VT_HARDEN the link is stored mixed with the
+ * block's cookie and checked when read: it must lead to a 16-byte aligned
+ * address of the same segment (every block of a free list is in one page).
+ * With VT_VALGRIND the header is opened to memcheck around each access,
+ * since the rest of the time a free block is unaddressable.
+ */
+
+MODULE_SCOPE VT_NORETURN void VtBadLink(const VtBlock *blockPtr,
+			    const char *why);
+#if VT_DEBUG
+#   define VT_FREE_FILL	0xDF
+MODULE_SCOPE void	VtFillCheck(const VtPage *pagePtr,
+			    const VtBlock *blockPtr);
+#endif
+
+VT_INLINE VtBlock *
+VtLinkGet(
+    const VtBlock *blockPtr)
+{
+    uintptr_t link;
+
+    VtTrackOpen(blockPtr, sizeof(VtBlock));
+    link = (uintptr_t) blockPtr->nextPtr;
+    VtTrackClose(blockPtr, sizeof(VtBlock));
+#if VT_HARDEN
+    link ^= VtCookie(blockPtr);
+    if (VT_UNLIKELY(link != 0 && ((((link ^ (uintptr_t) blockPtr)
+	    >> VT_SEGMENT_SHIFT) != 0) || (link & (VT_ALIGN - 1)) != 0))) {
+	VtBadLink(blockPtr, "its free-list link was overwritten");
+    }
+#endif
+    return (VtBlock *) link;
+}
+
+VT_INLINE void
+VtLinkSet(
+    VtBlock *blockPtr,
+    VtBlock *nextPtr)
+{
+    VtTrackOpen(blockPtr, sizeof(VtBlock));
+#if VT_HARDEN
+    blockPtr->nextPtr = (VtBlock *) ((uintptr_t) nextPtr
+	    ^ VtCookie(blockPtr));
+#else
+    blockPtr->nextPtr = nextPtr;
+#endif
+    VtTrackClose(blockPtr, sizeof(VtBlock));
+}
+
+/*
+ * Mark a block free, linked to nextPtr.
+ */
+
+VT_INLINE void
+VtBlockFreed(
+    VtBlock *blockPtr,
+    VtBlock *nextPtr)
+{
+    VtLinkSet(blockPtr, nextPtr);
+    VtTrackOpen(&blockPtr->cookie, sizeof(uintptr_t));
+    blockPtr->cookie = VtCookie(blockPtr);
+    VtTrackClose(&blockPtr->cookie, sizeof(uintptr_t));
+}
+
+/*
+ * Is a block that a caller hands back already free? Its cookie says so;
+ * under valgrind, where a free block's memory is unaddressable, the side
+ * array does (0 for a free block).
+ */
+
+#if VT_VALGRIND && !VT_STATS
+#   error "VT_VALGRIND needs VT_STATS (the side arrays)"
+#endif
+
+VT_INLINE int
+VtBlockIsFree(
+    const VtPage *pagePtr,
+    uint32_t index,
+    const VtBlock *blockPtr)
+{
+#if VT_VALGRIND
+    (void) blockPtr;
+    return VtSlackGet(pagePtr, index) == 0;
+#else
+    (void) pagePtr;
+    (void) index;
+    return blockPtr->cookie == VtCookie(blockPtr);
+#endif
+}
+
+/*
+ * Take the first block off a free list: returns the next one and clears
+ * the block's cookie (a live block never carries it).
+ */
+
+VT_INLINE VtBlock *
+VtBlockTaken(
+    VtBlock *blockPtr)
+{
+    VtBlock *nextPtr = VtLinkGet(blockPtr);
+
+    VtTrackOpen(blockPtr, sizeof(VtBlock));
+#if VT_HARDEN
+    if (VT_UNLIKELY(blockPtr->cookie != VtCookie(blockPtr))) {
+	VtBadLink(blockPtr, "its free cookie was overwritten");
+    }
+#endif
+    blockPtr->cookie = 0;
+    VtTrackClose(blockPtr, sizeof(VtBlock));
+    return nextPtr;
+}
+
+/*
  *----------------------------------------------------------------------
  *
  * Core functions, one file each concept.
@@ -575,6 +723,8 @@ MODULE_SCOPE void	VtSegmentRelease(VtSegment *segPtr);
 MODULE_SCOPE VtPage *	VtHugeAlloc(size_t size, size_t offset);
 MODULE_SCOPE void	VtHugeFree(VtSegment *segPtr);
 MODULE_SCOPE size_t	VtUsableSize(const VtPage *pagePtr);
+MODULE_SCOPE size_t	VtRequestedSize(const VtPage *pagePtr,
+			    uint32_t index);
 MODULE_SCOPE size_t	VtSegmentCommitted(const VtSegment *segPtr);
 MODULE_SCOPE int	VtSegmentIsValid(const VtSegment *segPtr);
 

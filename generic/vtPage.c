@@ -59,6 +59,8 @@ VtPageInit(
 	pagePtr->slackPtr = pagePtr->start
 		+ (size_t) infoPtr->reserved * infoPtr->blockSize;
 	pagePtr->slackWide = infoPtr->slackWide;
+	VtTrackOpen(pagePtr->slackPtr,
+		(size_t) infoPtr->reserved << pagePtr->slackWide);
     }
     pagePtr->state = VT_PAGE_SMALL;
     atomic_store_explicit(&pagePtr->ownerPtr, ownerPtr, memory_order_relaxed);
@@ -107,9 +109,13 @@ VtPageExtend(
     firstPtr = pagePtr->start + (size_t) capacity * pagePtr->blockSize;
     for (i = 0, ptr = firstPtr; i < count; i++, ptr += pagePtr->blockSize) {
 	blockPtr = (VtBlock *) ptr;
-	blockPtr->nextPtr = (i + 1 < count)
-		? (VtBlock *) (ptr + pagePtr->blockSize) : pagePtr->freePtr;
-	blockPtr->cookie = VtCookie(blockPtr);
+#if VT_DEBUG
+	memset(ptr + sizeof(VtBlock), VT_FREE_FILL,
+		pagePtr->blockSize - sizeof(VtBlock));
+#endif
+	VtTrackClose(ptr, pagePtr->blockSize);
+	VtBlockFreed(blockPtr, (i + 1 < count)
+		? (VtBlock *) (ptr + pagePtr->blockSize) : pagePtr->freePtr);
     }
     pagePtr->freePtr = (VtBlock *) firstPtr;
     VtStore(&pagePtr->capacity, capacity + count);
@@ -146,11 +152,11 @@ VtPageCollect(
     }
     listPtr = atomic_exchange_explicit(&pagePtr->remotePtr, NULL,
 	    memory_order_acquire);
-    for (tailPtr = listPtr; tailPtr->nextPtr != NULL;
-	    tailPtr = tailPtr->nextPtr) {
+    for (tailPtr = listPtr; VtLinkGet(tailPtr) != NULL;
+	    tailPtr = VtLinkGet(tailPtr)) {
 	count++;
     }
-    tailPtr->nextPtr = pagePtr->freePtr;
+    VtLinkSet(tailPtr, pagePtr->freePtr);
     pagePtr->freePtr = listPtr;
     if (VT_UNLIKELY(count > pagePtr->used)) {
 	VtPanic("vtalloc: page %p of bucket %u: %u remote frees but only %u "
@@ -259,13 +265,13 @@ VtPageIsValid(
 	return 0;
     }
     for (blockPtr = pagePtr->freePtr; blockPtr != NULL;
-	    blockPtr = blockPtr->nextPtr) {
+	    blockPtr = VtLinkGet(blockPtr)) {
 	uint32_t index = VtBlockIndex(pagePtr, blockPtr);
 
 	if ((const uint8_t *) blockPtr < pagePtr->start || index >= capacity
 		|| pagePtr->start + (size_t) index * pagePtr->blockSize
 		!= (const uint8_t *) blockPtr
-		|| blockPtr->cookie != VtCookie(blockPtr)
+		|| !VtBlockIsFree(pagePtr, index, blockPtr)
 		|| ++freeCount > capacity) {
 	    return 0;
 	}

@@ -652,6 +652,40 @@ VtUsableSize(
 /*
  *----------------------------------------------------------------------
  *
+ * VtRequestedSize --
+ *
+ *	The bytes the caller asked for when it allocated (or last resized)
+ *	the live block `index` of a page; its usable size when the side
+ *	arrays are compiled out.
+ *
+ * Results:
+ *	A size in bytes.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+size_t
+VtRequestedSize(
+    const VtPage *pagePtr,
+    uint32_t index)
+{
+    if (pagePtr->state != VT_PAGE_SMALL) {
+	return pagePtr->u.requested;
+    }
+#if VT_STATS
+    return pagePtr->blockSize + 1 - VtSlackGet(pagePtr, index);
+#else
+    (void) index;
+    return pagePtr->blockSize;
+#endif
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtSegmentCommitted --
  *
  *	Bytes of a segment that hold memory from the OS.
