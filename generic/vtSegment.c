@@ -122,6 +122,8 @@ static void
 SegmentUnlink(
     VtSegment *segPtr)
 {
+    size_t size = segPtr->size;
+
     if (segPtr->prevPtr != NULL) {
 	segPtr->prevPtr->nextPtr = segPtr->nextPtr;
     } else {
@@ -132,7 +134,8 @@ SegmentUnlink(
     }
     MapMark(segPtr, 0);
     vtShared.releasedBytes += VtSegmentCommitted(segPtr);
-    VtpRelease(segPtr, segPtr->size);
+    VtTrackShow(segPtr, VT_HEADER_BYTES);
+    VtpRelease(segPtr, size);
 }
 
 /*
@@ -178,6 +181,7 @@ SegmentNew(
     if (kind == VT_SEGMENT_HUGE) {
 	vtShared.hugeBytes += size;
     }
+    VtTrackHide(segPtr, VT_HEADER_BYTES);
     segPtr->nextPtr = vtShared.segmentsPtr;
     if (segPtr->nextPtr != NULL) {
 	segPtr->nextPtr->prevPtr = segPtr;
