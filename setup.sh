@@ -19,9 +19,10 @@ cd "$(dirname "$0")"
 # Thread package for the multi-threaded tests and the demo; python3 as one
 # of the real programs run with libvtmalloc preloaded; valgrind, gnuplot
 # and the peer allocators (jemalloc, tcmalloc, mimalloc) for the
-# benchmarks. gcc brings the sanitizer runtimes used by the test suite.
+# benchmarks; valgrind's memcheck and clang with libFuzzer for the
+# reliability tests. gcc brings the sanitizer runtimes used by the tests.
 packages="tcl8.6-dev tcl-thread python3-minimal valgrind gnuplot-nox
-    libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0"
+    libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 clang libclang-rt-14-dev"
 
 missing=""
 for package in $packages; do

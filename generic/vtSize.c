@@ -31,7 +31,7 @@
  * vtBucketOf[i] is the bucket of every request of (i-1)*16+1 .. i*16 bytes.
  */
 
-#define VT_T1(i)	VT_BUCKET_OF((i) * 16),
+#define VT_T1(i)	(uint8_t) VT_BUCKET_OF((i) * 16),
 #define VT_T2(i)	VT_T1(i) VT_T1((i) + 1)
 #define VT_T4(i)	VT_T2(i) VT_T2((i) + 2)
 #define VT_T8(i)	VT_T4(i) VT_T4((i) + 4)
@@ -45,7 +45,7 @@
 #define VT_T2048(i)	VT_T1024(i) VT_T1024((i) + 1024)
 
 const uint8_t vtBucketOf[VT_SMALL_MAX / VT_ALIGN + 1] = {
-    VT_T2048(0) VT_BUCKET_OF(VT_SMALL_MAX)
+    VT_T2048(0) (uint8_t) VT_BUCKET_OF(VT_SMALL_MAX)
 };
 
 VtBucketInfo vtBuckets[VT_NBUCKETS];
