@@ -510,10 +510,14 @@ VtStress(
 
     /*
      * churn runs rounds of short-lived threads, each doing a burst; the
-     * others run every thread once with its share of the ops.
+     * others run every thread once, the allocating ones (in xthread the
+     * producers and an odd thread out, not the consumers) with their
+     * share of the ops.
      */
 
-    perThread = churn ? CHURN_BURST : config.ops / (uint64_t) threads + 1;
+    perThread = churn ? CHURN_BURST : config.ops / (uint64_t)
+	    (config.pattern == VT_STRESS_XTHREAD ? (threads + 1) / 2 : threads)
+	    + 1;
     start = lastReport = end = VtpNow();
     resultPtr->peakRss = VtpRss();
     while (ok && (round == 0 || (churn && resultPtr->ops < config.ops))) {
