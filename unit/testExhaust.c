@@ -1,0 +1,270 @@
+/*
+ * testExhaust.c --
+ *
+ *	Unit tests of memory exhaustion. Each runs in a child process whose
+ *	address space is limited (setrlimit RLIMIT_AS, as `ulimit -v` does)
+ *	to what it uses plus 256 MiB: a request above the limit fails
+ *	(Vt_AttemptAlloc returns NULL, Vt_Alloc panics naming the size) and
+ *	smaller requests still work; filling the address space with large
+ *	and small blocks ends in NULL, never in a crash, and after some
+ *	frees allocation works again. The sanitizer runtimes reserve
+ *	terabytes of address space, so their builds skip these tests.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "vtTest.h"
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#   define SANITIZED 1
+#else
+#   define SANITIZED 0
+#endif
+
+#define HEADROOM	((size_t) 256 << 20)
+
+static int resultPipe = -1;
+
+/*
+ * In the child, a panic reports its message through the pipe and ends
+ * the process with status 42.
+ */
+
+static void
+ChildPanic(
+    const char *message)
+{
+    ssize_t written = write(resultPipe, message, strlen(message));
+
+    (void) written;
+    _exit(42);
+}
+
+static void
+Limit(void)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    struct rlimit limit;
+
+    if (f == NULL || fscanf(f, "%ld %ld", &pages, &resident) != 2) {
+	_exit(3);
+    }
+    fclose(f);
+    limit.rlim_cur = limit.rlim_max = (rlim_t) pages
+	    * (rlim_t) sysconf(_SC_PAGESIZE) + HEADROOM;
+    if (setrlimit(RLIMIT_AS, &limit) != 0) {
+	_exit(4);
+    }
+}
+
+/*
+ * Run body() in a limited child; its exit status and what it wrote to
+ * the pipe come back.
+ */
+
+static int
+InChild(
+    int (*body)(void),
+    char *message,
+    size_t size)
+{
+    int fds[2], status = -1;
+    ssize_t got;
+    pid_t pid;
+
+    fflush(stdout);
+    if (pipe(fds) != 0) {
+	return -1;
+    }
+    pid = fork();
+    if (pid == 0) {
+	close(fds[0]);
+	resultPipe = fds[1];
+	VtSetPanicProc(ChildPanic);
+	Limit();
+	_exit(body());
+    }
+    close(fds[1]);
+    got = read(fds[0], message, size - 1);
+    message[got > 0 ? got : 0] = '\0';
+    close(fds[0]);
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * A request above the limit fails; smaller ones keep working. Exit status
+ * 0 if so, else the number of the check that failed.
+ */
+
+static int
+TooBig(void)
+{
+    char *small[100];
+    int i;
+
+    if (Vt_AttemptAlloc(1u << 30) != NULL) {
+	return 10;
+    }
+    if (Vt_AttemptMalloc((size_t) 3 << 30) != NULL) {
+	return 11;
+    }
+    for (i = 0; i < 100; i++) {
+	small[i] = Vt_AttemptAlloc(1000 + i * 1000);
+	if (small[i] == NULL) {
+	    return 12;
+	}
+	memset(small[i], i, 1000 + i * 1000);
+    }
+    for (i = 0; i < 100; i++) {
+	Vt_Free(small[i]);
+    }
+    if (Vt_AttemptRealloc(Vt_Alloc(10), 1u << 30) != NULL) {
+	return 13;
+    }
+    return 0;
+}
+
+static int
+PanicWithSize(void)
+{
+    Vt_Alloc(1u << 30);
+    return 20;				/* Vt_Alloc returned. */
+}
+
+/*
+ * Fill the address space with blocks of `size` until NULL, free the first
+ * half, and allocate again: small blocks, and a block of `size`. (Freeing
+ * every other small block would leave every page half full: memory that
+ * only blocks of that bucket can reuse.)
+ */
+
+static int
+FillWith(
+    size_t size)
+{
+    enum { MAX = 1 << 20 };
+    static char *blocks[MAX];
+    int count = 0, i;
+
+    while (count < MAX && (blocks[count] = Vt_AttemptMalloc(size)) != NULL) {
+	blocks[count][0] = 1;
+	blocks[count][size - 1] = 2;
+	count++;
+    }
+    if (count == MAX || count * size < HEADROOM / 4) {
+	return 30;
+    }
+    for (i = 0; i < count / 2; i++) {
+	Vt_Free(blocks[i]);
+    }
+    for (i = 0; i < 1000; i++) {
+	char *p = Vt_AttemptAlloc(16 + i);
+
+	if (p == NULL) {
+	    return 31;
+	}
+	Vt_Free(p);
+    }
+    blocks[0] = Vt_AttemptMalloc(size);
+    if (blocks[0] == NULL) {
+	return 32;
+    }
+    for (i = count / 2; i < count; i++) {
+	if (blocks[i][0] != 1 || blocks[i][size - 1] != 2) {
+	    return 33;
+	}
+	Vt_Free(blocks[i]);
+    }
+    Vt_Free(blocks[0]);
+    Vt_Trim();
+    return 0;
+}
+
+static int
+FillLarge(void)
+{
+    return FillWith(1 << 20);
+}
+
+static int
+FillSmall(void)
+{
+    return FillWith(4000);
+}
+
+static int
+FillHuge(void)
+{
+    return FillWith((size_t) 5 << 20);
+}
+
+static void
+Expect(
+    int (*body)(void),
+    int status,
+    const char *text)
+{
+    char message[512];
+    int got = InChild(body, message, sizeof(message));
+
+    CHECK(got == status);
+    CHECK(text == NULL || strstr(message, text) != NULL);
+    if (currentFailed) {
+	printf("    child status %d, message \"%s\"\n", got, message);
+    }
+}
+
+static void
+TestTooBig(void)
+{
+    Expect(TooBig, 0, NULL);
+}
+
+static void
+TestPanicSize(void)
+{
+    Expect(PanicWithSize, 42, "unable to alloc 1073741824 bytes");
+}
+
+static void
+TestFillLarge(void)
+{
+    Expect(FillLarge, 0, NULL);
+}
+
+static void
+TestFillSmall(void)
+{
+    Expect(FillSmall, 0, NULL);
+}
+
+static void
+TestFillHuge(void)
+{
+    Expect(FillHuge, 0, NULL);
+}
+
+int
+main(void)
+{
+    VtSetPanicProc(TestPanic);
+    if (SANITIZED) {
+	printf("  exhaustion: skipped (a sanitizer runtime reserves the"
+		" address space)\n");
+	return TestSummary("testExhaust");
+    }
+    RunTest("a request above the limit fails, smaller ones work",
+	    TestTooBig);
+    RunTest("Vt_Alloc panics with the size", TestPanicSize);
+    RunTest("filled with 1 MiB blocks, then freed in part", TestFillLarge);
+    RunTest("filled with 4000-byte blocks, then freed in part",
+	    TestFillSmall);
+    RunTest("filled with 5 MiB blocks, then freed in part", TestFillHuge);
+    return TestSummary("testExhaust");
+}
