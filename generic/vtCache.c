@@ -111,8 +111,9 @@ VtInit(void)
  * ForkPrepare, ForkParent, ForkChild --
  *
  *	Around fork(): hold the shared lock so that the child gets the
- *	shared cache in a consistent state; in the child, the lock starts
- *	afresh and the purger (a thread of the parent) is known to be gone.
+ *	shared cache in a consistent state; in the child, the thread that
+ *	forked (the one holding the lock) leaves it, and the purger (a
+ *	thread of the parent) is known to be gone.
  *	The caches of the parent's other threads are left as they are (one
  *	of them may have been caught in the middle of an update): their
  *	blocks stay usable and freeable in the child, their pages are not
@@ -142,11 +143,7 @@ ForkParent(void)
 static void
 ForkChild(void)
 {
-#ifdef _WIN32
-    InitializeSRWLock(&vtShared.lock);
-#else
-    pthread_mutex_init(&vtShared.lock, NULL);
-#endif
+    VtpLockRelease(&vtShared.lock);
     vtShared.purgerRunning = 0;
 }
 

@@ -7,7 +7,14 @@
 #	    ownStats	vtalloc's figures count only what the tests allocate
 #			(mode package). Under LD_PRELOAD=libvtmalloc.so or in
 #			a Tcl core built with vtalloc, every malloc of the
-#			process counts too, so exact deltas cannot hold.
+#			process counts too, so exact deltas cannot hold;
+#	    noTsan	the package is not the ThreadSanitizer build (make
+#			test-sanitized sets VTALLOC_TEST_SANITIZER): under
+#			it an address-space limit cannot be set;
+#	    noSanitizer	no sanitizer build at all: their runtimes are not
+#			safe across fork in a threaded process (ASan's
+#			allocator lock may be held by another thread at the
+#			fork, TSan reports in the child).
 #
 # Copyright (c) 2026 The vtalloc authors.
 # See the file "license.terms" for information on usage and redistribution.
@@ -18,6 +25,9 @@ package require vtalloc
 
 testConstraint thread [expr {![catch {package require Thread 2.8}]}]
 testConstraint ownStats [expr {[dict get [vtalloc stats] mode] eq "package"}]
+testConstraint noTsan [expr {![info exists ::env(VTALLOC_TEST_SANITIZER)]
+	|| $::env(VTALLOC_TEST_SANITIZER) ne "thread"}]
+testConstraint noSanitizer [expr {![info exists ::env(VTALLOC_TEST_SANITIZER)]}]
 
 # The mode the runner expects: package, or as VTALLOC_EXPECT_MODE says
 # (make test sets it for the runs under LD_PRELOAD and in the Tcl core).

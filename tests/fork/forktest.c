@@ -137,7 +137,8 @@ Child(
 
 /*
  * Wait for a child for at most 30 seconds (a child that deadlocks on a
- * lock held at the fork must not hang the test); kill it after that.
+ * lock held at the fork must not hang the test); then abort it (under a
+ * sanitizer that prints where it was stuck) and kill it.
  */
 
 static int
@@ -150,6 +151,13 @@ Reap(
     for (tenths = 0; tenths < 300; tenths++) {
 	if (waitpid(pid, statusPtr, WNOHANG) == pid) {
 	    return 1;
+	}
+	usleep(100000);
+    }
+    kill(pid, SIGABRT);
+    for (tenths = 0; tenths < 50; tenths++) {
+	if (waitpid(pid, statusPtr, WNOHANG) == pid) {
+	    return 0;
 	}
 	usleep(100000);
     }
