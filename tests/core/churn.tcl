@@ -81,12 +81,17 @@ set peak $base
 for {set round 0} {$round < 4} {incr round} {
     set t [thread::create]
     thread::send -async $t [list apply {{main} {
-	# Sample the RSS while the round runs.
+	# Sample the RSS while the round runs; report the highest so far
+	# (the main thread reads the last report, after the round).
+	set highest 0
 	while 1 {
 	    set f [open /proc/self/status]
 	    regexp {VmRSS:\s+(\d+) kB} [read $f] -> kb
 	    close $f
-	    thread::send -async $main [list set ::sample [expr {$kb * 1024}]]
+	    if {$kb > $highest} {
+		set highest $kb
+	    }
+	    thread::send -async $main [list set ::sample [expr {$highest * 1024}]]
 	    after 50
 	}
     }} [thread::id]]
