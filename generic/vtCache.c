@@ -403,8 +403,8 @@ ScanFull(
     while (looks-- > 0) {
 	VtPage *pagePtr = listPtr->firstPtr;
 
-	if (atomic_load_explicit(&pagePtr->remotePtr, memory_order_relaxed)
-		!= NULL) {
+	if (atomic_load_explicit(&pagePtr->remote, memory_order_relaxed)
+		!= 0) {
 	    VtPageCollect(pagePtr);
 	    VtCachePageEmptied(cachePtr, pagePtr);
 	} else {

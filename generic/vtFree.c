@@ -294,7 +294,7 @@ FreeRemote(
     VtBlock *blockPtr)
 {
     VtCache *ownerPtr;
-    VtBlock *headPtr;
+    uintptr_t word;
     unsigned bucket = pagePtr->bucket;
 
     if (cachePtr == &vtEmptyCache) {
@@ -313,11 +313,12 @@ FreeRemote(
      */
 
     ownerPtr = atomic_load_explicit(&pagePtr->ownerPtr, memory_order_relaxed);
-    headPtr = atomic_load_explicit(&pagePtr->remotePtr, memory_order_relaxed);
+    word = atomic_load_explicit(&pagePtr->remote, memory_order_relaxed);
     do {
-	VtBlockFreed(blockPtr, headPtr);
-    } while (!atomic_compare_exchange_weak_explicit(&pagePtr->remotePtr,
-	    &headPtr, blockPtr, memory_order_release, memory_order_relaxed));
+	VtBlockFreed(blockPtr, VtRemoteHead(word));
+    } while (!atomic_compare_exchange_weak_explicit(&pagePtr->remote, &word,
+	    VtRemoteWord(blockPtr, VtRemoteCount(word) + 1),
+	    memory_order_release, memory_order_relaxed));
     if (ownerPtr != NULL) {
 	if (!atomic_load_explicit(&ownerPtr->remoteHint[bucket],
 		memory_order_relaxed)) {

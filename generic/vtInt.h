@@ -293,7 +293,7 @@ enum VtPageState {
  * holding the shared cache's lock. Therefore a thread that reads
  * ownerPtr == its own cache really owns the page, and may touch freePtr,
  * used and the lists without a lock; every other thread touches only
- * remotePtr (atomic push) and reads reserved/capacity/start.
+ * `remote` (atomic push) and reads reserved/capacity/start.
  */
 
 typedef struct VT_ALIGNED(128) VtPage {
@@ -323,11 +323,12 @@ typedef struct VT_ALIGNED(128) VtPage {
     uint8_t orphan;			/* In the shared orphan list. */
 
     /*
-     * Second line: written by other threads (remotePtr) or on slow paths.
+     * Second line: written by other threads (remote) or on slow paths.
      */
 
-    VT_ALIGNED(64) _Atomic(VtBlock *) remotePtr;
-					/* Blocks freed by other threads. */
+    VT_ALIGNED(64) _Atomic uintptr_t remote;
+					/* Blocks freed by other threads:
+					 * VtRemoteHead, VtRemoteCount. */
     union {
 	size_t requested;		/* Large block: bytes asked for. */
 	uint64_t freeSince;		/* Free run: VtpNow() when freed. */
@@ -549,6 +550,19 @@ VtSegmentKnown(
     }
     return (int) ((VtLoad(&vtSegmentMap[n >> 6]) >> (n & 63)) & 1);
 }
+
+/*
+ * A page's remote list is one word: its first block in the low
+ * VT_ADDRESS_BITS bits and its length above them, so that the owner takes
+ * the list and its length with one exchange and need not walk it (the
+ * walk cost a cache miss per block). A page holds at most 4096 blocks.
+ */
+
+#define VtRemoteHead(word) \
+    ((VtBlock *) ((word) & (((uintptr_t) 1 << VT_ADDRESS_BITS) - 1)))
+#define VtRemoteCount(word)	((uint32_t) ((word) >> VT_ADDRESS_BITS))
+#define VtRemoteWord(blockPtr, count) \
+    ((uintptr_t) (blockPtr) | ((uintptr_t) (count) << VT_ADDRESS_BITS))
 
 /*
  * Index of a block in its page, exact for every offset inside a segment:

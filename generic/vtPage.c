@@ -51,7 +51,7 @@ VtPageInit(
     pagePtr->recip = infoPtr->recip;
     pagePtr->bucket = (uint16_t) bucket;
     pagePtr->inFull = pagePtr->orphan = 0;
-    atomic_store_explicit(&pagePtr->remotePtr, NULL, memory_order_relaxed);
+    atomic_store_explicit(&pagePtr->remote, 0, memory_order_relaxed);
     if (infoPtr->reserved <= 16) {
 	pagePtr->slackPtr = (uint8_t *) pagePtr->slackInline;
 	pagePtr->slackWide = 1;
@@ -143,20 +143,30 @@ void
 VtPageCollect(
     VtPage *pagePtr)
 {
-    VtBlock *listPtr, *tailPtr;
-    uint32_t count = 1;
+    VtBlock *listPtr, *tailPtr, *nextPtr;
+    uintptr_t word;
+    uint32_t count;
 
-    if (atomic_load_explicit(&pagePtr->remotePtr, memory_order_relaxed)
-	    == NULL) {
+    if (atomic_load_explicit(&pagePtr->remote, memory_order_relaxed) == 0) {
 	return;
     }
-    listPtr = atomic_exchange_explicit(&pagePtr->remotePtr, NULL,
+    word = atomic_exchange_explicit(&pagePtr->remote, 0,
 	    memory_order_acquire);
-    for (tailPtr = listPtr; VtLinkGet(tailPtr) != NULL;
-	    tailPtr = VtLinkGet(tailPtr)) {
-	count++;
+    listPtr = VtRemoteHead(word);
+    count = VtRemoteCount(word);
+
+    /*
+     * The owner collects when its free list ran dry: then the remote list
+     * simply becomes the free list. Otherwise the remote list goes in
+     * front of it.
+     */
+
+    if (pagePtr->freePtr != NULL) {
+	for (tailPtr = listPtr; (nextPtr = VtLinkGet(tailPtr)) != NULL;
+		tailPtr = nextPtr) {
+	}
+	VtLinkSet(tailPtr, pagePtr->freePtr);
     }
-    VtLinkSet(tailPtr, pagePtr->freePtr);
     pagePtr->freePtr = listPtr;
     if (VT_UNLIKELY(count > pagePtr->used)) {
 	VtPanic("vtalloc: page %p of bucket %u: %u remote frees but only %u "

@@ -141,8 +141,8 @@ OrphansPending(void)
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	for (pagePtr = vtShared.orphans[bucket].firstPtr; pagePtr != NULL;
 		pagePtr = pagePtr->nextPtr) {
-	    if (atomic_load_explicit(&pagePtr->remotePtr,
-		    memory_order_relaxed) != NULL) {
+	    if (atomic_load_explicit(&pagePtr->remote,
+		    memory_order_relaxed) != 0) {
 		return 1;
 	    }
 	}
