@@ -16,8 +16,6 @@
 
 #include "vtTest.h"
 #include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #   define SANITIZED 1
@@ -26,23 +24,6 @@
 #endif
 
 #define HEADROOM	((size_t) 256 << 20)
-
-static int resultPipe = -1;
-
-/*
- * In the child, a panic reports its message through the pipe and ends
- * the process with status 42.
- */
-
-static void
-ChildPanic(
-    const char *message)
-{
-    ssize_t written = write(resultPipe, message, strlen(message));
-
-    (void) written;
-    _exit(42);
-}
 
 static void
 Limit(void)
@@ -60,41 +41,6 @@ Limit(void)
     if (setrlimit(RLIMIT_AS, &limit) != 0) {
 	_exit(4);
     }
-}
-
-/*
- * Run body() in a limited child; its exit status and what it wrote to
- * the pipe come back.
- */
-
-static int
-InChild(
-    int (*body)(void),
-    char *message,
-    size_t size)
-{
-    int fds[2], status = -1;
-    ssize_t got;
-    pid_t pid;
-
-    fflush(stdout);
-    if (pipe(fds) != 0) {
-	return -1;
-    }
-    pid = fork();
-    if (pid == 0) {
-	close(fds[0]);
-	resultPipe = fds[1];
-	VtSetPanicProc(ChildPanic);
-	Limit();
-	_exit(body());
-    }
-    close(fds[1]);
-    got = read(fds[0], message, size - 1);
-    message[got > 0 ? got : 0] = '\0';
-    close(fds[0]);
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /*
@@ -204,6 +150,21 @@ FillHuge(void)
     return FillWith((size_t) 5 << 20);
 }
 
+/*
+ * Run body() in a child limited to its size plus HEADROOM; check its exit
+ * status and, if given, its panic message.
+ */
+
+static int
+Limited(
+    void *data)
+{
+    int (*body)(void) = (int (*)(void)) data;
+
+    Limit();
+    return body();
+}
+
 static void
 Expect(
     int (*body)(void),
@@ -211,7 +172,7 @@ Expect(
     const char *text)
 {
     char message[512];
-    int got = InChild(body, message, sizeof(message));
+    int got = TestInChild(Limited, (void *) body, message, sizeof(message));
 
     CHECK(got == status);
     CHECK(text == NULL || strstr(message, text) != NULL);
@@ -229,7 +190,7 @@ TestTooBig(void)
 static void
 TestPanicSize(void)
 {
-    Expect(PanicWithSize, 42, "unable to alloc 1073741824 bytes");
+    Expect(PanicWithSize, TEST_PANICKED, "unable to alloc 1073741824 bytes");
 }
 
 static void

@@ -17,6 +17,8 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int testsPassed, testsFailed, currentFailed;
 static jmp_buf panicJump;
@@ -147,6 +149,60 @@ TestVerify(
 	}
     }
     return 1;
+}
+
+/*
+ * TestInChild runs body(data) in a child process and returns its exit
+ * status (128 + the signal if one ended it), with what it wrote to the
+ * message pipe in message. In the child a vtalloc panic writes its
+ * message to the pipe and exits with TEST_PANICKED, so that tests can
+ * provoke panics that leave the allocator damaged.
+ */
+
+#define TEST_PANICKED 42
+
+static int testChildPipe = -1;
+
+static inline void
+TestChildPanic(
+    const char *message)
+{
+    ssize_t written = write(testChildPipe, message, strlen(message));
+
+    (void) written;
+    _exit(TEST_PANICKED);
+}
+
+static inline int
+TestInChild(
+    int (*body)(void *data),
+    void *data,
+    char *message,
+    size_t size)
+{
+    int fds[2], status = -1;
+    ssize_t got;
+    pid_t pid;
+
+    fflush(stdout);
+    if (pipe(fds) != 0) {
+	snprintf(message, size, "pipe failed");
+	return -1;
+    }
+    pid = fork();
+    if (pid == 0) {
+	close(fds[0]);
+	testChildPipe = fds[1];
+	VtSetPanicProc(TestChildPanic);
+	_exit(body(data));
+    }
+    close(fds[1]);
+    got = read(fds[0], message, size - 1);
+    message[got > 0 ? got : 0] = '\0';
+    close(fds[0]);
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status)
+	    : 128 + WTERMSIG(status);
 }
 
 #endif /* _VTTEST */
