@@ -50,7 +50,7 @@ set workloads {
     churn   {2 4000000}
     realloc {1 20000000}
 }
-set repeats [expr {$quick ? 1 : 3}]
+set repeats [expr {$quick ? 1 : 5}]
 set scale [expr {$quick ? 50 : 1}]
 set peakMib [expr {$quick ? 32 : 650}]
 set shiftMib [expr {$quick ? 16 : 512}]
@@ -71,26 +71,32 @@ proc Progress {text} {
     flush stderr
 }
 
-# Throughput: the best of the repeats, ops per second.
+# Throughput: the median of the repeats, ops per second. Each repeat runs
+# every peer once, so that a slow or busy spell of the shared machine
+# falls on all of them; the median, not the best, so that a lucky run (two
+# threads scheduled on one core hand blocks over without a cache miss)
+# does not stand for the allocator.
 foreach {workload spec} $workloads {
     lassign $spec threads ops
     set ops [expr {$ops / $scale}]
-    foreach peer $names {
-	Progress "$workload/$peer"
-	set best 0
-	for {set r 0} {$r < $repeats} {incr r} {
+    set runs {}
+    for {set r 0} {$r < $repeats} {incr r} {
+	foreach peer $names {
+	    Progress "$workload/$peer"
 	    set out [Run $peer $workload $threads $ops]
-	    set rate [expr {[dict get $out ops] / max(0.001, [dict get $out seconds])}]
-	    if {$rate > $best} {
-		set best $rate
-		dict set rss $workload $peer [dict get $out peakrss]
-	    }
 	    if {[dict get $out errors] != 0} {
 		puts stderr "$workload/$peer: [dict get $out errors] errors"
 		exit 1
 	    }
+	    dict lappend runs $peer [list [expr {[dict get $out ops]
+		/ max(0.001, [dict get $out seconds])}] [dict get $out peakrss]]
 	}
-	dict set speed $workload $peer $best
+    }
+    foreach peer $names {
+	set sorted [lsort -real -index 0 [dict get $runs $peer]]
+	lassign [lindex $sorted [expr {[llength $sorted] / 2}]] rate peakRss
+	dict set speed $workload $peer $rate
+	dict set rss $workload $peer $peakRss
     }
 }
 puts stderr ""
@@ -147,7 +153,7 @@ set f [open [file join $results bench.md] w]
 puts $f "# Benchmark results\n"
 puts $f "[clock format [clock seconds] -format {%Y-%m-%d} -gmt 1],\
 	[exec nproc] cores, [expr {$quick ? "quick run (volumes too small to\
-	mean anything)" : "best of $repeats runs"}]; ratios are vtalloc's\
+	mean anything)" : "median of $repeats runs, peers interleaved"}]; ratios are vtalloc's\
 	figure over the peer's, measured in the same run.\n"
 puts $f "## Throughput (million operations per second)\n"
 puts $f "| workload | [join $names { | }] |"
