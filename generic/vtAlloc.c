@@ -262,18 +262,18 @@ VtRealloc(
     }
     pagePtr = VtLookup(ptr, &index, "realloc");
     usable = VtUsableSize(pagePtr);
-    old = VtRequestedSize(pagePtr, index);
     if (pagePtr->state == VT_PAGE_SMALL) {
 	if (size <= VT_SMALL_MAX && VtBucketOfSize(size) == pagePtr->bucket) {
+	    VtTrackResize(ptr, VtRequestedSize(pagePtr, index), size);
 	    VtSlackSet(pagePtr, index, 1 + usable - size);
-	    VtTrackResize(ptr, old, size);
 	    return ptr;
 	}
     } else if (size > VT_SMALL_MAX && size <= usable && size > usable / 2) {
+	VtTrackResize(ptr, pagePtr->u.requested, size);
 	pagePtr->u.requested = size;
-	VtTrackResize(ptr, old, size);
 	return ptr;
     }
+    old = VtRequestedSize(pagePtr, index);
     newPtr = VtMalloc(size);
     if (newPtr == NULL) {
 	return NULL;
