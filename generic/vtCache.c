@@ -188,8 +188,7 @@ VtSharedUnlock(void)
 {
     int startPurger = 0;
 
-    if ((uint64_t) vtShared.dirtySlices * VT_SLICE_SIZE
-	    > (uint64_t) VtOption(RESERVE)
+    if ((vtShared.dirtyBytes != 0 && !vtShared.purgerRunning)
 	    || atomic_load_explicit(&vtShared.orphanFreed,
 	    memory_order_relaxed)) {
 	startPurger = VtReleaseFreed();

@@ -197,7 +197,7 @@ VT_INLINE unsigned VT_LOG2_64(unsigned __int64 x) {
 
 #define VT_OPTIONS(X) \
     X(DECAY, "decay", "VTALLOC_DECAY", 250, 0, 3600000, "ms")		\
-    X(RESERVE, "reserve", "VTALLOC_RESERVE", 8388608, 0,		\
+    X(RESERVE, "reserve", "VTALLOC_RESERVE", 16777216, 0,		\
 	    (int64_t) 1 << 40, "bytes")					\
     X(PURGER, "purger", "VTALLOC_PURGER", 1, 0, 1, "boolean")
 
@@ -351,6 +351,11 @@ struct VtSegment {
     uint64_t committedMask;		/* Slices holding committed memory. */
     uint32_t kind;			/* enum VtSegmentKind. */
     uint32_t usedSlices;		/* Slices in pages (not free). */
+    uint16_t touched[VT_SLICES];	/* Per slice, its 4 KiB pages that
+					 * pages there have carved or used
+					 * since it was last decommitted
+					 * (bit n: page n): they may be
+					 * resident. */
     VtPage *map[VT_SLICES];		/* Slice -> its run's page header. */
     VtPage pages[VT_SLICES];		/* Header of the run starting at
 					 * each slice. */
@@ -417,9 +422,15 @@ typedef struct VtShared {
     size_t threads;			/* Caches in use. */
     size_t segments;			/* Normal segments. */
     size_t hugeBytes;			/* Bytes in huge segments. */
-    size_t dirtySlices;			/* Free slices still committed. */
+    uint64_t dirtyBytes;		/* Touched bytes of free committed
+					 * slices (what the reserve keeps). */
     uint64_t releasedBytes;		/* Given back to the OS so far. */
     uint64_t lastPurge;			/* VtpNow() of the last purge. */
+    uint64_t runsTaken;			/* Runs taken so far; */
+    uint64_t runsSeen;			/* ... when VtReserveKeep last looked; */
+    uint64_t lastTake;			/* ... and VtpNow() when it saw them
+					 * change: the reserve is kept while
+					 * runs are being taken. */
     uint64_t purges;			/* Purge passes run. */
     int purgerRunning;			/* The background purger is alive. */
     _Atomic uint64_t trimEpoch;		/* Raised by every trim. */
@@ -469,7 +480,7 @@ typedef struct VtBucketStats {
     X(pagesOrphaned, "pages", "orphaned") /* of exited threads */	\
     X(pagesReleased, "pages", "released") /* free slices, released */	\
     X(segments, "shared", "segments")	/* 4 MiB segments */		\
-    X(dirty, "shared", "dirty")		/* committed bytes in free runs */\
+    X(dirty, "shared", "dirty")		/* touched bytes of free runs */\
     X(huge, "shared", "huge")		/* bytes of huge blocks */	\
     X(purges, "shared", "purges")	/* release passes so far */
 
@@ -790,6 +801,7 @@ MODULE_SCOPE VtPage *	VtLookup(const void *ptr, uint32_t *indexPtr,
 
 /* vtRelease.c */
 MODULE_SCOPE int	VtReleaseFreed(void);
+MODULE_SCOPE uint64_t	VtReserveKeep(uint64_t now);
 MODULE_SCOPE void	VtPurge(int force, uint64_t keep);
 MODULE_SCOPE void	VtSweepOrphans(void);
 MODULE_SCOPE void	VtCacheTrim(VtCache *cachePtr);

@@ -4,8 +4,9 @@
  *	Giving memory back to the OS. Free page runs stay committed ("dirty")
  *	for a short decay so that a bucket that empties and refills does not
  *	pay a system call each time; after the decay their memory is released
- *	(decommitted), and segments with no page in use are unmapped. A small
- *	reserve of dirty memory is kept to absorb thread churn. The work runs
+ *	(decommitted), and segments with no page in use are unmapped. A
+ *	reserve of dirty memory is kept to absorb thread churn while pages
+ *	are being taken, and released too once they are not. The work runs
  *	on slow paths and, when the process goes idle, in a background
  *	purger thread that exits once nothing is left to release. A trim
  *	releases everything free at once.
@@ -62,7 +63,7 @@ VtPurge(
 
 	    if (runPtr->state == VT_PAGE_FREE
 		    && (force || now - runPtr->u.freeSince >= decay)
-		    && (uint64_t) vtShared.dirtySlices * VT_SLICE_SIZE > keep) {
+		    && vtShared.dirtyBytes > keep) {
 		VtRunDecommit(runPtr);
 	    }
 	}
@@ -79,11 +80,11 @@ VtPurge(
  *
  * VtReleaseFreed --
  *
- *	Called as the shared lock is left while more than the reserve of
- *	free runs is committed or blocks were freed into orphans: release at
- *	once when the decay is 0, else leave it to the purger thread (asking
- *	for one if none runs), or without a purger, release what has decayed
- *	at most twice per decay.
+ *	Called as the shared lock is left while free runs are committed and
+ *	no purger runs, or blocks were freed into orphans: release at once
+ *	when the decay is 0, else leave it to the purger thread (asking for
+ *	one if none runs), or without a purger, release what has decayed at
+ *	most twice per decay.
  *
  * Results:
  *	1 if the caller must start the purger once the lock is left.
@@ -98,12 +99,13 @@ int
 VtReleaseFreed(void)
 {
     uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
-    uint64_t keep = (uint64_t) VtOption(RESERVE);
 
     if (decay == 0 || !VtOption(PURGER)) {
-	if (decay == 0 || VtpNow() - vtShared.lastPurge >= decay / 2) {
+	uint64_t now = VtpNow();
+
+	if (decay == 0 || now - vtShared.lastPurge >= decay / 2) {
 	    VtSweepOrphans();
-	    VtPurge(decay == 0, keep);
+	    VtPurge(decay == 0, VtReserveKeep(now));
 	}
 	return 0;
     }
@@ -114,6 +116,41 @@ VtReleaseFreed(void)
     return 1;
 }
 
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtReserveKeep --
+ *
+ *	How much free memory to keep committed now: the reserve while runs
+ *	are being taken (one was taken within the last two decays: threads
+ *	come and go, buckets empty and refill), nothing once they are not,
+ *	so that memory goes back to the OS entirely when the load drops.
+ *	Called by the purger at least every 100 ms while anything is left
+ *	to release, so that a take is seen within that; shared lock held.
+ *
+ * Results:
+ *	Bytes.
+ *
+ * Side effects:
+ *	Notes when runs were last seen being taken.
+ *
+ *----------------------------------------------------------------------
+ */
+
+uint64_t
+VtReserveKeep(
+    uint64_t now)
+{
+    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+
+    if (vtShared.runsTaken != vtShared.runsSeen) {
+	vtShared.runsSeen = vtShared.runsTaken;
+	vtShared.lastTake = now;
+    }
+    return now - vtShared.lastTake < 2 * decay
+	    ? (uint64_t) VtOption(RESERVE) : 0;
+}
 
 /*
  *----------------------------------------------------------------------
@@ -288,9 +325,9 @@ VtTrim(void)
  * VtPurgerStart, PurgerMain --
  *
  *	The background purger: wakes every half decay (at most every 100 ms),
- *	sweeps the orphans, releases what has decayed, and ends once no more
- *	than the reserve is left committed and no orphan has frees to
- *	collect. It allocates
+ *	sweeps the orphans, releases what has decayed beyond the reserve
+ *	(all of it once no run is being taken), and ends once nothing free
+ *	is left committed and no orphan has frees to collect. It allocates
  *	nothing from vtalloc.
  *
  * Results:
@@ -319,14 +356,17 @@ PurgerMain(
     (void) data;
     for (;;) {
 	int64_t pause = VtOption(DECAY) / 2;
+	uint64_t keep;
 	int done;
 
 	VtpSleep((unsigned) (pause < 5 ? 5 : pause > 100 ? 100 : pause));
 	VtpLockAcquire(&vtShared.lock);
 	VtSweepOrphans();
-	VtPurge(0, (uint64_t) VtOption(RESERVE));
-	done = !VtOption(PURGER) || ((uint64_t) vtShared.dirtySlices
-		* VT_SLICE_SIZE <= (uint64_t) VtOption(RESERVE)
+	keep = VtReserveKeep(VtpNow());
+	if (vtShared.dirtyBytes > keep) {
+	    VtPurge(0, keep);
+	}
+	done = !VtOption(PURGER) || (vtShared.dirtyBytes == 0
 		&& !OrphansPending() && !atomic_load_explicit(
 		&vtShared.orphanFreed, memory_order_relaxed));
 	if (done) {

@@ -5,8 +5,9 @@
  *	64 KiB slices. Free slices form runs that are merged with their free
  *	neighbours as soon as they are freed, so the memory of an emptied page
  *	can serve any bucket or a large block. A segment knows which of its
- *	slices hold memory (committedMask); free slices that do are "dirty"
- *	until vtRelease.c gives their memory back. Huge blocks get a segment
+ *	slices hold memory (committedMask) and how much of each a page has
+ *	touched (touched); the touched bytes of free committed slices are
+ *	"dirty" until vtRelease.c gives their memory back. Huge blocks get a segment
  *	of their own. Every function here runs with the shared lock held.
  *
  * Copyright (c) 2026 The vtalloc authors.
@@ -34,7 +35,12 @@ _Atomic uint64_t vtSegmentMap[((size_t) 1
 static void		MapMark(VtSegment *segPtr, int known);
 static uint64_t		RunMask(unsigned first, unsigned slices);
 static VtPage *		RunChoose(unsigned slices, int *fromEndPtr);
-static void		RunRelink(VtPage *pagePtr, unsigned dirty);
+static void		RunRelink(VtPage *pagePtr);
+static uint64_t		RunDirty(const VtSegment *segPtr, unsigned first,
+			    unsigned slices);
+static void		PageTouched(VtPage *pagePtr);
+static void		MarkTouched(VtSegment *segPtr, uint64_t from,
+			    uint64_t to);
 static void		SegmentUnlink(VtSegment *segPtr);
 static VtSegment *	SegmentNew(size_t size, enum VtSegmentKind kind);
 static void		RunInsert(VtSegment *segPtr, unsigned first,
@@ -361,6 +367,7 @@ VtRunAlloc(
     uint64_t mask, freeSince;
     int fromEnd = 0;
 
+    vtShared.runsTaken++;
     runPtr = RunChoose(slices, &fromEnd);
     if (runPtr == NULL) {
 	segPtr = SegmentNew(VT_SEGMENT_SIZE, VT_SEGMENT_NORMAL);
@@ -391,11 +398,11 @@ VtRunAlloc(
     segPtr->usedSlices += slices;
 
     mask = RunMask(first, slices);
-    vtShared.dirtySlices -= VT_POPCOUNT64(segPtr->committedMask & mask);
+    vtShared.dirtyBytes -= RunDirty(segPtr, first, slices);
     if ((segPtr->committedMask & mask) != mask) {
 	if (!VtpCommit((uint8_t *) segPtr + first * VT_SLICE_SIZE,
 		slices * VT_SLICE_SIZE)) {
-	    RunRelink(pagePtr, VT_POPCOUNT64(segPtr->committedMask & mask));
+	    RunRelink(pagePtr);
 	    return NULL;
 	}
 	segPtr->committedMask |= mask;
@@ -429,7 +436,113 @@ VtRunFree(
     atomic_store_explicit(&pagePtr->ownerPtr, NULL, memory_order_relaxed);
     pagePtr->inFull = pagePtr->orphan = 0;
     pagePtr->freePtr = NULL;
-    RunRelink(pagePtr, pagePtr->slices);
+    PageTouched(pagePtr);
+    RunRelink(pagePtr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * PageTouched --
+ *
+ *	Record which 4 KiB pages of its run a page that is being freed may
+ *	have touched: a small page its carved blocks and their side array
+ *	entries, a large one the bytes asked for. The reserve counts these,
+ *	not whole slices: a page carves lazily, and a thread that used a few
+ *	blocks of each bucket touched a few KiB of each 64 KiB slice.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Raises the segment's touched counts of the page's slices.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+PageTouched(
+    VtPage *pagePtr)
+{
+    VtSegment *segPtr = VtSegmentOf(pagePtr);
+    uint64_t start = (uint64_t) (pagePtr->start - (uint8_t *) segPtr);
+
+    if (pagePtr->state == VT_PAGE_SMALL) {
+	uint64_t capacity = VtLoad(&pagePtr->capacity);
+
+	MarkTouched(segPtr, start, start + capacity * pagePtr->blockSize);
+	if (pagePtr->slackPtr != (uint8_t *) pagePtr->slackInline) {
+	    uint64_t slack = (uint64_t) (pagePtr->slackPtr
+		    - (uint8_t *) segPtr);
+
+	    MarkTouched(segPtr, slack,
+		    slack + (capacity << pagePtr->slackWide));
+	}
+    } else {
+	MarkTouched(segPtr, start, start + pagePtr->u.requested);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * MarkTouched --
+ *
+ *	Mark the 4 KiB pages of a segment's bytes [from, to) touched.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Sets bits of the segment's touched masks.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+MarkTouched(
+    VtSegment *segPtr,
+    uint64_t from,
+    uint64_t to)
+{
+    uint64_t page;
+
+    for (page = from >> 12; page < (to + 4095) >> 12; page++) {
+	segPtr->touched[page >> 4] |= (uint16_t) (1u << (page & 15));
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * RunDirty --
+ *
+ *	The touched bytes of a range's committed slices.
+ *
+ * Results:
+ *	Bytes.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static uint64_t
+RunDirty(
+    const VtSegment *segPtr,
+    unsigned first,
+    unsigned slices)
+{
+    uint64_t bytes = 0;
+    unsigned i;
+
+    for (i = first; i < first + slices; i++) {
+	if ((segPtr->committedMask >> i) & 1) {
+	    bytes += (uint64_t) VT_POPCOUNT64(segPtr->touched[i]) << 12;
+	}
+    }
+    return bytes;
 }
 
 /*
@@ -438,7 +551,7 @@ VtRunFree(
  * RunRelink --
  *
  *	Turn a run that was in use back into a free run, merged with the
- *	free runs on either side; `dirty` of its slices hold memory.
+ *	free runs on either side.
  *
  * Results:
  *	None.
@@ -451,8 +564,7 @@ VtRunFree(
 
 static void
 RunRelink(
-    VtPage *pagePtr,
-    unsigned dirty)
+    VtPage *pagePtr)
 {
     VtSegment *segPtr = VtSegmentOf(pagePtr);
     unsigned first = pagePtr->index;
@@ -460,7 +572,7 @@ RunRelink(
     VtPage *nearPtr;
 
     segPtr->usedSlices -= slices;
-    vtShared.dirtySlices += dirty;
+    vtShared.dirtyBytes += RunDirty(segPtr, first, slices);
     pagePtr->state = VT_PAGE_NONE;
     if (first > 1) {
 	nearPtr = segPtr->map[first - 1];
@@ -506,6 +618,8 @@ VtRunDecommit(
     uint64_t dirty = segPtr->committedMask
 	    & RunMask(runPtr->index, runPtr->slices);
     size_t count = VT_POPCOUNT64(dirty);
+    uint64_t released;
+    unsigned i;
 
     while (dirty != 0) {
 	unsigned first = VT_CTZ64(dirty);
@@ -515,9 +629,13 @@ VtRunDecommit(
 		length * VT_SLICE_SIZE);
 	dirty &= ~RunMask(first, length);
     }
+    released = RunDirty(segPtr, runPtr->index, runPtr->slices);
+    vtShared.dirtyBytes -= released;
+    vtShared.releasedBytes += released;
+    for (i = runPtr->index; i < runPtr->index + runPtr->slices; i++) {
+	segPtr->touched[i] = 0;
+    }
     segPtr->committedMask &= ~RunMask(runPtr->index, runPtr->slices);
-    vtShared.dirtySlices -= count;
-    vtShared.releasedBytes += count * VT_SLICE_SIZE;
     return count;
 }
 
@@ -544,8 +662,7 @@ VtSegmentRelease(
     VtPage *runPtr = &segPtr->pages[1];
 
     RunUnlink(runPtr);
-    vtShared.dirtySlices -= VT_POPCOUNT64(segPtr->committedMask
-	    & ~(uint64_t) 1);
+    vtShared.dirtyBytes -= RunDirty(segPtr, 1, VT_SLICES - 1);
     vtShared.segments--;
     SegmentUnlink(segPtr);
 }

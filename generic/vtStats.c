@@ -120,7 +120,7 @@ VtGetStats(
     VtpLockAcquire(&vtShared.lock);
     statsPtr->threads = vtShared.threads;
     statsPtr->segments = vtShared.segments;
-    statsPtr->dirty = (uint64_t) vtShared.dirtySlices * VT_SLICE_SIZE;
+    statsPtr->dirty = vtShared.dirtyBytes;
     statsPtr->huge = vtShared.hugeBytes;
     statsPtr->released = vtShared.releasedBytes;
     statsPtr->purges = vtShared.purges;

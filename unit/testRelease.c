@@ -187,7 +187,8 @@ TestThreadExit(void)
  *
  *	A thread that stays alive allocates and frees 200 MiB; without any
  *	further call into vtalloc, the purger releases it within a few
- *	decay times.
+ *	decay times, and the reserve too once no page has been taken for
+ *	two decays.
  *
  *----------------------------------------------------------------------
  */
@@ -207,6 +208,7 @@ static void
 TestDecay(void)
 {
     pthread_t thread;
+    VtStats stats;
     int waited;
 
     VtOptionSet(VT_OPTION_DECAY, 100);
@@ -222,6 +224,16 @@ TestDecay(void)
     CHECK(waited < 5000);
     CHECK(CommittedNear((uint64_t) VtOption(RESERVE) + 4 * MIB));
     CHECK(RssNear((uint64_t) VtOption(RESERVE) + 8 * MIB));
+    for (; waited < 5000; waited += 100) {
+	VtGetStats(&stats, NULL, NULL);
+	if (stats.dirty == 0) {
+	    break;
+	}
+	VtpSleep(100);
+    }
+    printf("    reserve released after %d ms\n", waited);
+    CHECK(stats.dirty == 0);
+    CHECK(CommittedNear(4 * MIB));
     pthread_barrier_wait(&barrier);
     pthread_join(thread, NULL);
     pthread_barrier_destroy(&barrier);
@@ -357,6 +369,58 @@ TestChurn(void)
 /*
  *----------------------------------------------------------------------
  *
+ * TestTouched --
+ *
+ *	A thread takes one block of every bucket and exits: its pages went
+ *	back to their segment, and the reserve counts the 4 KiB pages they
+ *	touched (a block and a side array entry each), not their 64 KiB
+ *	slices.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *
+TouchedWorker(
+    void *data)
+{
+    void *blocks[VT_NBUCKETS];
+    unsigned bucket;
+
+    (void) data;
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	blocks[bucket] = Vt_Malloc(VT_BUCKET_SIZE(bucket));
+	memset(blocks[bucket], 1, VT_BUCKET_SIZE(bucket));
+    }
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	Vt_Free(blocks[bucket]);
+    }
+    return NULL;
+}
+
+static void
+TestTouched(void)
+{
+    pthread_t thread;
+    VtStats stats;
+
+    VtOptionSet(VT_OPTION_DECAY, 3600000);
+    Baseline();
+    pthread_create(&thread, NULL, TouchedWorker, NULL);
+    pthread_join(thread, NULL);
+    VtGetStats(&stats, NULL, NULL);
+    printf("    dirty %llu KiB in %llu free committed slices\n",
+	    (unsigned long long) (stats.dirty / 1024),
+	    (unsigned long long) stats.pagesFree);
+    CHECK(stats.dirty > 0);
+    CHECK(stats.dirty <= (uint64_t) VT_NBUCKETS * 4 * 4096);
+    CHECK(stats.pagesFree * VT_SLICE_SIZE >= 8 * stats.dirty);
+    VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
+    VtTrim();
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * TestShift --
  *
  *	512 MiB of 48-byte blocks, freed, then 512 MiB of 4 KiB blocks: the
@@ -403,6 +467,7 @@ main(void)
     RunTest("release on trim", TestTrim);
     RunTest("emptied orphans released", TestOrphans);
     RunTest("thread churn stays within the reserve", TestChurn);
+    RunTest("the reserve counts touched pages", TestTouched);
     RunTest("size shift reuses coalesced pages", TestShift);
     return TestSummary("testRelease");
 }
