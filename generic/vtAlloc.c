@@ -1,10 +1,10 @@
 /*
  * vtAlloc.c --
  *
- *	Allocation and reallocation. The fast path is the thread's cache ->
- *	the bucket's current page -> pop its free list: about a dozen
- *	instructions and one predictable branch past the size test.
- *	Everything else is in MallocSlow, which is never inlined.
+ *	Allocation and reallocation. The fast path (VtMalloc, inline in
+ *	vtInt.h so that every entry point has it without a call) is the
+ *	thread's cache -> the bucket's current page -> pop its free list;
+ *	everything else is in VtMallocSlow, which is never inlined.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -12,86 +12,13 @@
 
 #include "vtInt.h"
 
-static VT_NOINLINE void *MallocSlow(VtCache *cachePtr, size_t size);
 static void *		LargeAlloc(VtCache *cachePtr, size_t size,
 			    size_t offset);
 
 /*
  *----------------------------------------------------------------------
  *
- * PagePop --
- *
- *	Hand out the first free block of a page that has one.
- *
- * Results:
- *	The block.
- *
- * Side effects:
- *	Clears the block's free cookie; counts the allocation.
- *
- *----------------------------------------------------------------------
- */
-
-VT_INLINE void *
-PagePop(
-    VtCache *cachePtr,
-    VtPage *pagePtr,
-    unsigned bucket,
-    size_t size)
-{
-    VtBlock *blockPtr = pagePtr->freePtr;
-
-    pagePtr->freePtr = VtBlockTaken(blockPtr);
-    pagePtr->used++;
-    VtCount(&cachePtr->counters[bucket], allocs);
-    VtSlackSet(pagePtr, VtBlockIndex(pagePtr, blockPtr),
-	    1 + pagePtr->blockSize - size);
-#if VT_DEBUG
-    VtFillCheck(pagePtr, blockPtr);
-#endif
-    VtTrackAlloc(blockPtr, size);
-    (void) cachePtr;
-    (void) bucket;
-    return blockPtr;
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * VtMalloc --
- *
- *	Allocate `size` bytes, 16-byte aligned.
- *
- * Results:
- *	The block, or NULL if the OS has no memory.
- *
- * Side effects:
- *	May create the thread's cache or take pages from the shared cache.
- *
- *----------------------------------------------------------------------
- */
-
-void *
-VtMalloc(
-    size_t size)
-{
-    VtCache *cachePtr = vtCachePtr;
-
-    if (VT_LIKELY(size <= VT_SMALL_MAX)) {
-	unsigned bucket = vtBucketOf[(size + VT_ALIGN - 1) / VT_ALIGN];
-	VtPage *pagePtr = cachePtr->pages[bucket];
-
-	if (VT_LIKELY(pagePtr->freePtr != NULL)) {
-	    return PagePop(cachePtr, pagePtr, bucket, size);
-	}
-    }
-    return MallocSlow(cachePtr, size);
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * MallocSlow --
+ * VtMallocSlow --
  *
  *	Allocation when the current page has no free block, the thread has
  *	no cache yet, or the request is large.
@@ -105,8 +32,8 @@ VtMalloc(
  *----------------------------------------------------------------------
  */
 
-static VT_NOINLINE void *
-MallocSlow(
+VT_NOINLINE void *
+VtMallocSlow(
     VtCache *cachePtr,
     size_t size)
 {
@@ -127,7 +54,7 @@ MallocSlow(
     if (pagePtr == NULL) {
 	return NULL;
     }
-    return PagePop(cachePtr, pagePtr, bucket, size);
+    return VtPagePop(cachePtr, pagePtr, bucket, size);
 }
 
 /*

@@ -151,16 +151,24 @@ VtPanic(
  *----------------------------------------------------------------------
  */
 
+static VT_NOINLINE void *
+AllocSlow(
+    VtCache *cachePtr,
+    size_t size)
+{
+    void *ptr = VtMallocSlow(cachePtr, size);
+
+    if (ptr == NULL) {
+	VtPanic("unable to alloc %zu bytes", size);
+    }
+    return ptr;
+}
+
 char *
 Vt_Alloc(
     unsigned int size)
 {
-    char *ptr = VtMalloc(size);
-
-    if (ptr == NULL) {
-	VtPanic("unable to alloc %u bytes", size);
-    }
-    return ptr;
+    return VtMallocWith(size, AllocSlow);
 }
 
 char *
@@ -174,12 +182,7 @@ void *
 Vt_Malloc(
     size_t size)
 {
-    void *ptr = VtMalloc(size);
-
-    if (ptr == NULL) {
-	VtPanic("unable to alloc %zu bytes", size);
-    }
-    return ptr;
+    return VtMallocWith(size, AllocSlow);
 }
 
 void *

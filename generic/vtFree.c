@@ -259,7 +259,15 @@ VtFree(
 	VtCount(&cachePtr->counters[pagePtr->bucket], frees);
 	VtBlockFreed(blockPtr, pagePtr->freePtr);
 	pagePtr->freePtr = blockPtr;
-	if (VT_UNLIKELY(--pagePtr->used == 0 || pagePtr->inFull)) {
+
+	/*
+	 * The current page stays when it empties (no call for the usual
+	 * alloc-free pair).
+	 */
+
+	if (VT_UNLIKELY((--pagePtr->used == 0
+		&& cachePtr->pages[pagePtr->bucket] != pagePtr)
+		|| pagePtr->inFull)) {
 	    VtCachePageEmptied(cachePtr, pagePtr);
 	}
 	return;

@@ -789,8 +789,8 @@ MODULE_SCOPE VtPage *	VtCacheRefill(VtCache *cachePtr, unsigned bucket);
 MODULE_SCOPE void	VtCachePageEmptied(VtCache *cachePtr,
 			    VtPage *pagePtr);
 
-/* vtAlloc.c */
-MODULE_SCOPE void *	VtMalloc(size_t size);
+/* vtAlloc.c (VtMalloc, the fast path, is inline: see below) */
+MODULE_SCOPE void *	VtMallocSlow(VtCache *cachePtr, size_t size);
 MODULE_SCOPE void *	VtMallocAligned(size_t size, size_t align);
 MODULE_SCOPE void *	VtRealloc(void *ptr, size_t size);
 
@@ -944,5 +944,98 @@ MODULE_SCOPE const char *VtpGetEnv(const char *name);
 MODULE_SCOPE void *	VtpFindSymbol(const char *name);
 MODULE_SCOPE void	VtpWrite(const char *message);
 MODULE_SCOPE VT_NORETURN void VtpAbort(void);
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * The allocation fast path, inline in every entry point (VtMalloc,
+ * Vt_Alloc, malloc, TclpAlloc ...).
+ *
+ *----------------------------------------------------------------------
+ */
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtPagePop --
+ *
+ *	Hand out the first free block of a page that has one.
+ *
+ * Results:
+ *	The block.
+ *
+ * Side effects:
+ *	Clears the block's free cookie; counts the allocation.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VT_INLINE void *
+VtPagePop(
+    VtCache *cachePtr,
+    VtPage *pagePtr,
+    unsigned bucket,
+    size_t size)
+{
+    VtBlock *blockPtr = pagePtr->freePtr;
+
+    pagePtr->freePtr = VtBlockTaken(blockPtr);
+    pagePtr->used++;
+    VtCount(&cachePtr->counters[bucket], allocs);
+    VtSlackSet(pagePtr, VtBlockIndex(pagePtr, blockPtr),
+	    1 + pagePtr->blockSize - size);
+#if VT_DEBUG
+    VtFillCheck(pagePtr, blockPtr);
+#endif
+    VtTrackAlloc(blockPtr, size);
+    (void) cachePtr;
+    (void) bucket;
+    return blockPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtMallocWith, VtMalloc --
+ *
+ *	Allocate `size` bytes, 16-byte aligned. VtMallocWith takes the slow
+ *	path as a parameter, so that an entry point that reacts to failure
+ *	(a panic, errno) does it in its own slow path: its fast path then has
+ *	no test of the result and no stack frame.
+ *
+ * Results:
+ *	The block, or what slowProc returns (VtMalloc: NULL if the OS has no
+ *	memory).
+ *
+ * Side effects:
+ *	May create the thread's cache or take pages from the shared cache.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VT_INLINE void *
+VtMallocWith(
+    size_t size,
+    void *(*slowProc)(VtCache *cachePtr, size_t size))
+{
+    VtCache *cachePtr = vtCachePtr;
+
+    if (VT_LIKELY(size <= VT_SMALL_MAX)) {
+	unsigned bucket = vtBucketOf[(size + VT_ALIGN - 1) / VT_ALIGN];
+	VtPage *pagePtr = cachePtr->pages[bucket];
+
+	if (VT_LIKELY(pagePtr->freePtr != NULL)) {
+	    return VtPagePop(cachePtr, pagePtr, bucket, size);
+	}
+    }
+    return slowProc(cachePtr, size);
+}
+
+VT_INLINE void *
+VtMalloc(
+    size_t size)
+{
+    return VtMallocWith(size, VtMallocSlow);
+}
 
 #endif /* _VTINT */

@@ -85,11 +85,19 @@ Nomem(
  *----------------------------------------------------------------------
  */
 
+static VT_NOINLINE void *
+MallocSlow(
+    VtCache *cachePtr,
+    size_t size)
+{
+    return Nomem(VtMallocSlow(cachePtr, size));
+}
+
 void *
 malloc(
     size_t size)
 {
-    return Nomem(VtMalloc(size));
+    return VtMallocWith(size, MallocSlow);
 }
 
 void
