@@ -188,7 +188,8 @@ VtSharedUnlock(void)
 {
     int startPurger = 0;
 
-    if ((vtShared.dirtyBytes != 0 && !vtShared.purgerRunning)
+    if (((vtShared.dirtyBytes | vtShared.parkedBytes) != 0
+	    && !vtShared.purgerRunning)
 	    || atomic_load_explicit(&vtShared.orphanFreed,
 	    memory_order_relaxed)) {
 	startPurger = VtReleaseFreed();
@@ -229,6 +230,9 @@ VtCacheGet(void)
     cachePtr = vtShared.freeCachesPtr;
     if (cachePtr != NULL) {
 	vtShared.freeCachesPtr = cachePtr->nextPtr;
+	vtShared.parkedBytes -= cachePtr->parkedBytes;
+	cachePtr->parkedBytes = 0;
+	cachePtr->parked = 0;
     } else {
 	/*
 	 * Caches are never given back to the OS: a remote free may still
@@ -241,9 +245,9 @@ VtCacheGet(void)
 	    return &vtEmptyCache;
 	}
 	memset(cachePtr, 0, sizeof(VtCache));
-    }
-    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
-	cachePtr->pages[bucket] = &vtEmptyPage;
+	for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	    cachePtr->pages[bucket] = &vtEmptyPage;
+	}
     }
     cachePtr->threadId = VtpThreadId();
     cachePtr->trimEpoch = atomic_load_explicit(&vtShared.trimEpoch,
@@ -293,12 +297,17 @@ CacheExit(
  *
  * VtCacheDissolve --
  *
- *	Dissolve the calling thread's cache: pages without live blocks go
- *	back to their segments and are released at once beyond the reserve,
- *	pages with live blocks become orphans in the shared cache (frees into
- *	them keep working from any thread, another thread may adopt them, and
- *	once empty they are released), the counters join the retired totals
- *	and the cache is kept for the next thread.
+ *	Dissolve the calling thread's cache: its empty current pages stay
+ *	with it, within the reserve, and the cache is parked for the next
+ *	thread (which then starts with carved pages and no trip to the
+ *	shared cache: thread churn); other pages without live blocks go back
+ *	to their segments and are released at once beyond the reserve; pages
+ *	with live blocks become orphans in the shared cache (frees into them
+ *	keep working from any thread, another thread may adopt them, and once
+ *	empty they are released); the counters join the retired totals.
+ *	Parked pages belong to the shared cache (its lock guards them) until
+ *	a thread takes the cache; they go back to their segments when the
+ *	load drops (VtUnpark).
  *
  * Results:
  *	None.
@@ -325,8 +334,18 @@ VtCacheDissolve(
 
 	pagePtr = cachePtr->pages[bucket];
 	if (pagePtr != &vtEmptyPage) {
-	    VtListPush(&cachePtr->partial[bucket], pagePtr);
-	    cachePtr->pages[bucket] = &vtEmptyPage;
+	    uint64_t carved = (uint64_t) VtLoad(&pagePtr->capacity)
+		    * pagePtr->blockSize;
+
+	    VtPageCollect(pagePtr);
+	    if (pagePtr->used == 0 && vtShared.parkedBytes + carved
+		    <= (uint64_t) VtOption(RESERVE)) {
+		vtShared.parkedBytes += carved;
+		cachePtr->parkedBytes += carved;
+	    } else {
+		VtListPush(&cachePtr->partial[bucket], pagePtr);
+		cachePtr->pages[bucket] = &vtEmptyPage;
+	    }
 	}
 	lists[0] = cachePtr->partial[bucket].firstPtr;
 	lists[1] = cachePtr->full[bucket].firstPtr;
@@ -360,6 +379,8 @@ VtCacheDissolve(
 	/* Empty loop body. */
     }
     *linkPtr = cachePtr->nextPtr;
+    cachePtr->statsSlot = -1;
+    cachePtr->parked = 1;
     cachePtr->nextPtr = vtShared.freeCachesPtr;
     vtShared.freeCachesPtr = cachePtr;
     vtShared.threads--;

@@ -387,6 +387,10 @@ struct VtCache {
 					 * of the bucket may have remote
 					 * blocks to collect. */
     uint64_t trimEpoch;			/* vtShared.trimEpoch last seen. */
+    uint64_t parkedBytes;		/* Parked (its thread gone): carved
+					 * bytes of the empty current pages it
+					 * kept for the next thread. */
+    int parked;				/* On the free list (shared lock). */
     int statsSlot;			/* Index in a VtGetStats snapshot
 					 * (shared lock). */
     uintptr_t threadId;			/* Platform id of that thread. */
@@ -418,7 +422,9 @@ typedef struct VtShared {
     uint64_t freeRunMask;		/* Bit n: freeRuns[n] not empty. */
     VtPageList orphans[VT_NBUCKETS];	/* Pages of exited threads. */
     VtCache *cachesPtr;			/* Caches in use. */
-    VtCache *freeCachesPtr;		/* Caches to reuse. */
+    VtCache *freeCachesPtr;		/* Caches to reuse, parked. */
+    uint64_t parkedBytes;		/* Carved bytes of the pages they
+					 * keep (part of the reserve). */
     size_t threads;			/* Caches in use. */
     size_t segments;			/* Normal segments. */
     size_t hugeBytes;			/* Bytes in huge segments. */
@@ -478,6 +484,7 @@ typedef struct VtBucketStats {
     X(pagesInuse, "pages", "inuse")	/* pages holding blocks */	\
     X(pagesFree, "pages", "free")	/* free slices, committed */	\
     X(pagesOrphaned, "pages", "orphaned") /* of exited threads */	\
+    X(pagesParked, "pages", "parked")	/* kept for the next thread */	\
     X(pagesReleased, "pages", "released") /* free slices, released */	\
     X(segments, "shared", "segments")	/* 4 MiB segments */		\
     X(dirty, "shared", "dirty")		/* touched bytes of free runs */\
@@ -802,6 +809,7 @@ MODULE_SCOPE VtPage *	VtLookup(const void *ptr, uint32_t *indexPtr,
 /* vtRelease.c */
 MODULE_SCOPE int	VtReleaseFreed(void);
 MODULE_SCOPE uint64_t	VtReserveKeep(uint64_t now);
+MODULE_SCOPE void	VtUnpark(void);
 MODULE_SCOPE void	VtPurge(int force, uint64_t keep);
 MODULE_SCOPE void	VtSweepOrphans(void);
 MODULE_SCOPE void	VtCacheTrim(VtCache *cachePtr);

@@ -28,8 +28,9 @@ static int		OrphansPending(void);
  * VtPurge --
  *
  *	Release the free runs that have been free for the decay time (all of
- *	them with `force`) until no more than `keep` bytes of free runs stay
- *	committed, and unmap the segments left with nothing in use and
+ *	them with `force`) until no more than `keep` bytes stay idle (the
+ *	touched bytes of free runs and the carved bytes of parked pages:
+ *	the reserve covers both), and unmap the segments left with nothing in use and
  *	nothing committed. Shared lock held.
  *
  * Results:
@@ -51,6 +52,7 @@ VtPurge(
     VtSegment *segPtr, *nextPtr;
     unsigned i;
 
+    keep = keep > vtShared.parkedBytes ? keep - vtShared.parkedBytes : 0;
     vtShared.purges++;
     vtShared.lastPurge = now;
     for (segPtr = vtShared.segmentsPtr; segPtr != NULL; segPtr = nextPtr) {
@@ -104,8 +106,13 @@ VtReleaseFreed(void)
 	uint64_t now = VtpNow();
 
 	if (decay == 0 || now - vtShared.lastPurge >= decay / 2) {
+	    uint64_t keep = VtReserveKeep(now);
+
 	    VtSweepOrphans();
-	    VtPurge(decay == 0, VtReserveKeep(now));
+	    if (keep == 0) {
+		VtUnpark();
+	    }
+	    VtPurge(decay == 0, keep);
 	}
 	return 0;
     }
@@ -150,6 +157,42 @@ VtReserveKeep(
     }
     return now - vtShared.lastTake < 2 * decay
 	    ? (uint64_t) VtOption(RESERVE) : 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtUnpark --
+ *
+ *	Give the pages that parked caches keep back to their segments.
+ *	Shared lock held.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	The pages become free runs (dirty, for VtPurge to release).
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtUnpark(void)
+{
+    VtCache *cachePtr;
+    unsigned bucket;
+
+    for (cachePtr = vtShared.freeCachesPtr; cachePtr != NULL;
+	    cachePtr = cachePtr->nextPtr) {
+	for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	    if (cachePtr->pages[bucket] != &vtEmptyPage) {
+		VtRunFree(cachePtr->pages[bucket]);
+		cachePtr->pages[bucket] = &vtEmptyPage;
+	    }
+	}
+	cachePtr->parkedBytes = 0;
+    }
+    vtShared.parkedBytes = 0;
 }
 
 /*
@@ -315,6 +358,7 @@ VtTrim(void)
     }
     VtSharedLock(NULL);
     VtSweepOrphans();
+    VtUnpark();
     VtPurge(1, 0);
     VtSharedUnlock();
 }
@@ -326,8 +370,9 @@ VtTrim(void)
  *
  *	The background purger: wakes every half decay (at most every 100 ms),
  *	sweeps the orphans, releases what has decayed beyond the reserve
- *	(all of it once no run is being taken), and ends once nothing free
- *	is left committed and no orphan has frees to collect. It allocates
+ *	(all of it, parked pages included, once no run is being taken), and
+ *	ends once nothing free is left committed or parked and no orphan has
+ *	frees to collect. It allocates
  *	nothing from vtalloc.
  *
  * Results:
@@ -363,10 +408,14 @@ PurgerMain(
 	VtpLockAcquire(&vtShared.lock);
 	VtSweepOrphans();
 	keep = VtReserveKeep(VtpNow());
-	if (vtShared.dirtyBytes > keep) {
+	if (keep == 0) {
+	    VtUnpark();
+	}
+	if (vtShared.dirtyBytes + vtShared.parkedBytes > keep) {
 	    VtPurge(0, keep);
 	}
-	done = !VtOption(PURGER) || (vtShared.dirtyBytes == 0
+	done = !VtOption(PURGER) || ((vtShared.dirtyBytes
+		| vtShared.parkedBytes) == 0
 		&& !OrphansPending() && !atomic_load_explicit(
 		&vtShared.orphanFreed, memory_order_relaxed));
 	if (done) {

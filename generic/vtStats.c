@@ -193,12 +193,16 @@ VtGetStats(
 	    case VT_PAGE_SMALL:
 		capacity = VtLoad(&pagePtr->capacity);
 		live = PageLive(pagePtr, &requested);
-		statsPtr->pagesInuse++;
 		statsPtr->pagesOrphaned += pagePtr->orphan;
 		carved[pagePtr->bucket] += capacity;
 		statsPtr->buckets[pagePtr->bucket].requested += requested;
 		ownerPtr = atomic_load_explicit(&pagePtr->ownerPtr,
 			memory_order_relaxed);
+		if (ownerPtr != NULL && ownerPtr->parked) {
+		    statsPtr->pagesParked++;
+		} else {
+		    statsPtr->pagesInuse++;
+		}
 		if (ownerPtr != NULL) {
 		    slot = ownerPtr->statsSlot;
 		} else if (pagePtr->orphan && maxSlots > 0) {

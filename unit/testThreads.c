@@ -213,7 +213,8 @@ TestStress(void)
  *
  *	A thread allocates and exits while its blocks are still in use: its
  *	pages become orphans, frees from this thread still work, and the
- *	next thread that needs the bucket gives the emptied orphans back.
+ *	emptied orphans go back (adopted by a thread that needs the bucket,
+ *	or swept by the purger, which the first free into an orphan calls).
  *
  *----------------------------------------------------------------------
  */
@@ -272,9 +273,23 @@ TestOrphans(void)
 	pthread_create(&thread, NULL, OrphanReuser, NULL);
 	pthread_join(thread, NULL);
     }
-    VtGetStats(&stats, NULL, NULL);
+    for (i = 0; i < 40; i++) {
+	VtGetStats(&stats, NULL, NULL);
+	if (stats.pagesOrphaned == 0) {
+	    break;
+	}
+	VtpSleep(50);
+    }
+    printf("    orphans gone after %d ms\n", i * 50);
     CHECK(stats.pagesOrphaned == 0);
-    CHECK(stats.pagesInuse == before.pagesInuse);
+
+    /*
+     * A thread that starts may take a parked cache with its pages (this
+     * one did, to count its remote frees): no page is left elsewhere.
+     */
+
+    CHECK(stats.pagesInuse + stats.pagesParked
+	    <= before.pagesInuse + before.pagesParked);
 }
 
 /*
