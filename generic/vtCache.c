@@ -230,6 +230,7 @@ VtCacheGet(void)
     cachePtr = vtShared.freeCachesPtr;
     if (cachePtr != NULL) {
 	vtShared.freeCachesPtr = cachePtr->nextPtr;
+	vtShared.takes++;
 	vtShared.parkedBytes -= cachePtr->parkedBytes;
 	cachePtr->parkedBytes = 0;
 	cachePtr->parked = 0;

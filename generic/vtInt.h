@@ -432,11 +432,13 @@ typedef struct VtShared {
 					 * slices (what the reserve keeps). */
     uint64_t releasedBytes;		/* Given back to the OS so far. */
     uint64_t lastPurge;			/* VtpNow() of the last purge. */
-    uint64_t runsTaken;			/* Runs taken so far; */
-    uint64_t runsSeen;			/* ... when VtReserveKeep last looked; */
+    uint64_t takes;			/* Runs and parked caches taken so
+					 * far; */
+    uint64_t takesSeen;			/* ... when VtReserveKeep last looked;
+					 */
     uint64_t lastTake;			/* ... and VtpNow() when it saw them
 					 * change: the reserve is kept while
-					 * runs are being taken. */
+					 * the shared cache is drawn on. */
     uint64_t purges;			/* Purge passes run. */
     int purgerRunning;			/* The background purger is alive. */
     _Atomic uint64_t trimEpoch;		/* Raised by every trim. */

@@ -129,9 +129,10 @@ VtReleaseFreed(void)
  *
  * VtReserveKeep --
  *
- *	How much free memory to keep committed now: the reserve while runs
- *	are being taken (one was taken within the last two decays: threads
- *	come and go, buckets empty and refill), nothing once they are not,
+ *	How much free memory to keep committed now: the reserve while the
+ *	shared cache is drawn on (a run or a parked cache was taken within
+ *	the last two decays: threads come and go, buckets empty and refill),
+ *	nothing once it is not,
  *	so that memory goes back to the OS entirely when the load drops.
  *	Called by the purger at least every 100 ms while anything is left
  *	to release, so that a take is seen within that; shared lock held.
@@ -140,7 +141,7 @@ VtReleaseFreed(void)
  *	Bytes.
  *
  * Side effects:
- *	Notes when runs were last seen being taken.
+ *	Notes when takes were last seen.
  *
  *----------------------------------------------------------------------
  */
@@ -151,8 +152,8 @@ VtReserveKeep(
 {
     uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
 
-    if (vtShared.runsTaken != vtShared.runsSeen) {
-	vtShared.runsSeen = vtShared.runsTaken;
+    if (vtShared.takes != vtShared.takesSeen) {
+	vtShared.takesSeen = vtShared.takes;
 	vtShared.lastTake = now;
     }
     return now - vtShared.lastTake < 2 * decay

@@ -367,7 +367,7 @@ VtRunAlloc(
     uint64_t mask, freeSince;
     int fromEnd = 0;
 
-    vtShared.runsTaken++;
+    vtShared.takes++;
     runPtr = RunChoose(slices, &fromEnd);
     if (runPtr == NULL) {
 	segPtr = SegmentNew(VT_SEGMENT_SIZE, VT_SEGMENT_NORMAL);
