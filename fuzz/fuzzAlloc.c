@@ -312,7 +312,7 @@ LLVMFuzzerTestOneInput(
 	    if (arg & 1) {
 		VtTrim();
 	    } else {
-		VtCacheTrim(VtCacheGet());
+		VtCacheTrim(VtCacheGet(1));
 	    }
 	    break;
 	}

@@ -41,7 +41,7 @@ VtMallocSlow(
     unsigned bucket;
 
     if (cachePtr == &vtEmptyCache) {
-	cachePtr = VtCacheGet();
+	cachePtr = VtCacheGet(1);
 	if (cachePtr == &vtEmptyCache) {
 	    return NULL;
 	}
@@ -147,7 +147,7 @@ VtMallocAligned(
     if (align <= VT_SLICE_SIZE) {
 	return VtMalloc(rounded);
     }
-    cachePtr = VtCacheGet();
+    cachePtr = VtCacheGet(1);
     if (cachePtr == &vtEmptyCache) {
 	return NULL;
     }

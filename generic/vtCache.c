@@ -205,7 +205,10 @@ VtSharedUnlock(void)
  *
  * VtCacheGet --
  *
- *	The calling thread's cache, created on first use.
+ *	The calling thread's cache, created on first use: preferably a
+ *	parked one with pages for a thread that allocates, and one without
+ *	for a thread whose first call is a free (it may never allocate);
+ *	else any parked cache, or a new one.
  *
  * Results:
  *	The cache, or &vtEmptyCache if no memory could be had for it.
@@ -217,9 +220,10 @@ VtSharedUnlock(void)
  */
 
 VtCache *
-VtCacheGet(void)
+VtCacheGet(
+    int toAlloc)
 {
-    VtCache *cachePtr = vtCachePtr;
+    VtCache *cachePtr = vtCachePtr, **linkPtr;
     unsigned bucket;
 
     if (cachePtr != &vtEmptyCache) {
@@ -227,9 +231,17 @@ VtCacheGet(void)
     }
     VtInit();
     VtSharedLock(NULL);
-    cachePtr = vtShared.freeCachesPtr;
+    for (linkPtr = &vtShared.freeCachesPtr; *linkPtr != NULL
+	    && ((*linkPtr)->parkedBytes != 0) != toAlloc;
+	    linkPtr = &(*linkPtr)->nextPtr) {
+	/* Empty loop body. */
+    }
+    if (*linkPtr == NULL) {
+	linkPtr = &vtShared.freeCachesPtr;
+    }
+    cachePtr = *linkPtr;
     if (cachePtr != NULL) {
-	vtShared.freeCachesPtr = cachePtr->nextPtr;
+	*linkPtr = cachePtr->nextPtr;
 	vtShared.takes++;
 	vtShared.parkedBytes -= cachePtr->parkedBytes;
 	cachePtr->parkedBytes = 0;

@@ -306,7 +306,7 @@ FreeRemote(
     unsigned bucket = pagePtr->bucket;
 
     if (cachePtr == &vtEmptyCache) {
-	cachePtr = VtCacheGet();
+	cachePtr = VtCacheGet(0);
     }
 #if VT_STATS
     if (cachePtr != &vtEmptyCache) {
@@ -373,7 +373,7 @@ FreeLarge(
     VtSegment *segPtr = VtSegmentOf(pagePtr);
 
     if (cachePtr == &vtEmptyCache) {
-	cachePtr = VtCacheGet();
+	cachePtr = VtCacheGet(0);
     }
 #if VT_STATS
     if (cachePtr != &vtEmptyCache) {

@@ -791,7 +791,7 @@ MODULE_SCOPE int	VtPageIsValid(const VtPage *pagePtr);
 MODULE_SCOPE void	VtInit(void);
 MODULE_SCOPE void	VtSharedLock(VtCounters *countersPtr);
 MODULE_SCOPE void	VtSharedUnlock(void);
-MODULE_SCOPE VtCache *	VtCacheGet(void);
+MODULE_SCOPE VtCache *	VtCacheGet(int toAlloc);
 MODULE_SCOPE void	(*vtCacheCreatedProc)(void);
 MODULE_SCOPE void	VtCacheDissolve(VtCache *cachePtr);
 MODULE_SCOPE VtPage *	VtCacheRefill(VtCache *cachePtr, unsigned bucket);

@@ -165,7 +165,7 @@ TestSoundUse(void)
 	    VtFree(blocks[i]);
 	}
     }
-    CHECK(VtCacheGet() != NULL);
+    CHECK(VtCacheGet(1) != NULL);
 }
 
 int

@@ -379,8 +379,9 @@ TestChurn(void)
  * TestTouched --
  *
  *	A thread takes one block of every bucket and exits: its empty
- *	current pages stay parked with its cache, and the next thread gets
- *	them (the same blocks, no shared lock). Given back to their segment,
+ *	current pages stay parked with its cache, a thread that only frees
+ *	leaves them alone, and the next thread that allocates gets them (the
+ *	same blocks, no shared lock). Given back to their segment,
  *	the reserve counts the 4 KiB pages they touched (a block and a side
  *	array entry each), not their 64 KiB slices.
  *
@@ -418,6 +419,14 @@ TouchedWorker(
     return NULL;
 }
 
+static void *
+FreeOnlyWorker(
+    void *data)
+{
+    Vt_Free(data);
+    return NULL;
+}
+
 static void
 TestTouched(void)
 {
@@ -435,6 +444,10 @@ TestTouched(void)
 	    (unsigned long long) (stats.dirty / 1024));
     CHECK(stats.pagesParked == VT_NBUCKETS);
     CHECK(stats.pagesInuse == base.pagesInuse);
+    pthread_create(&thread, NULL, FreeOnlyWorker, Vt_Malloc(100));
+    pthread_join(thread, NULL);
+    VtGetStats(&stats, NULL, NULL);
+    CHECK(stats.pagesParked == VT_NBUCKETS);
     pthread_create(&thread, NULL, TouchedWorker, (void *) 1);
     pthread_join(thread, NULL);
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {

@@ -284,8 +284,8 @@ TestOrphans(void)
     CHECK(stats.pagesOrphaned == 0);
 
     /*
-     * A thread that starts may take a parked cache with its pages (this
-     * one did, to count its remote frees): no page is left elsewhere.
+     * The reusing threads take parked caches with their pages and park
+     * them again: no page is left elsewhere.
      */
 
     CHECK(stats.pagesInuse + stats.pagesParked
