@@ -245,7 +245,6 @@ VtCacheGet(
 	vtShared.takes++;
 	vtShared.parkedBytes -= cachePtr->parkedBytes;
 	cachePtr->parkedBytes = 0;
-	cachePtr->parked = 0;
     } else {
 	/*
 	 * Caches are never given back to the OS: a remote free may still
@@ -393,7 +392,6 @@ VtCacheDissolve(
     }
     *linkPtr = cachePtr->nextPtr;
     cachePtr->statsSlot = -1;
-    cachePtr->parked = 1;
     cachePtr->nextPtr = vtShared.freeCachesPtr;
     vtShared.freeCachesPtr = cachePtr;
     vtShared.threads--;

@@ -389,8 +389,8 @@ struct VtCache {
     uint64_t trimEpoch;			/* vtShared.trimEpoch last seen. */
     uint64_t parkedBytes;		/* Parked (its thread gone): carved
 					 * bytes of the empty current pages it
-					 * kept for the next thread. */
-    int parked;				/* On the free list (shared lock). */
+					 * kept for the next thread; 0 for a
+					 * cache in use. */
     int statsSlot;			/* Index in a VtGetStats snapshot
 					 * (shared lock). */
     uintptr_t threadId;			/* Platform id of that thread. */

@@ -5,8 +5,9 @@
  *	for a short decay so that a bucket that empties and refills does not
  *	pay a system call each time; after the decay their memory is released
  *	(decommitted), and segments with no page in use are unmapped. A
- *	reserve of dirty memory is kept to absorb thread churn while pages
- *	are being taken, and released too once they are not. The work runs
+ *	reserve of idle memory (dirty runs and pages parked for the next
+ *	thread) is kept to absorb thread churn while the shared cache is
+ *	drawn on, and released too once it is not. The work runs
  *	on slow paths and, when the process goes idle, in a background
  *	purger thread that exits once nothing is left to release. A trim
  *	releases everything free at once.
@@ -29,9 +30,10 @@ static int		OrphansPending(void);
  *
  *	Release the free runs that have been free for the decay time (all of
  *	them with `force`) until no more than `keep` bytes stay idle (the
- *	touched bytes of free runs and the carved bytes of parked pages:
- *	the reserve covers both), and unmap the segments left with nothing in use and
- *	nothing committed. Shared lock held.
+ *	touched bytes of free runs and the carved bytes of parked pages: the
+ *	reserve covers both; with `keep` 0 parked pages go back first), and
+ *	unmap the segments left with nothing in use and nothing committed.
+ *	Shared lock held.
  *
  * Results:
  *	None.
@@ -52,6 +54,9 @@ VtPurge(
     VtSegment *segPtr, *nextPtr;
     unsigned i;
 
+    if (keep == 0) {
+	VtUnpark();
+    }
     keep = keep > vtShared.parkedBytes ? keep - vtShared.parkedBytes : 0;
     vtShared.purges++;
     vtShared.lastPurge = now;
@@ -106,13 +111,8 @@ VtReleaseFreed(void)
 	uint64_t now = VtpNow();
 
 	if (decay == 0 || now - vtShared.lastPurge >= decay / 2) {
-	    uint64_t keep = VtReserveKeep(now);
-
 	    VtSweepOrphans();
-	    if (keep == 0) {
-		VtUnpark();
-	    }
-	    VtPurge(decay == 0, keep);
+	    VtPurge(decay == 0, VtReserveKeep(now));
 	}
 	return 0;
     }
@@ -132,8 +132,8 @@ VtReleaseFreed(void)
  *	How much free memory to keep committed now: the reserve while the
  *	shared cache is drawn on (a run or a parked cache was taken within
  *	the last two decays: threads come and go, buckets empty and refill),
- *	nothing once it is not,
- *	so that memory goes back to the OS entirely when the load drops.
+ *	nothing once it is not, so that memory goes back to the OS entirely
+ *	when the load drops.
  *	Called by the purger at least every 100 ms while anything is left
  *	to release, so that a take is seen within that; shared lock held.
  *
@@ -359,7 +359,6 @@ VtTrim(void)
     }
     VtSharedLock(NULL);
     VtSweepOrphans();
-    VtUnpark();
     VtPurge(1, 0);
     VtSharedUnlock();
 }
@@ -371,7 +370,8 @@ VtTrim(void)
  *
  *	The background purger: wakes every half decay (at most every 100 ms),
  *	sweeps the orphans, releases what has decayed beyond the reserve
- *	(all of it, parked pages included, once no run is being taken), and
+ *	(all of it, parked pages included, once the shared cache is not drawn
+ *	on), and
  *	ends once nothing free is left committed or parked and no orphan has
  *	frees to collect. It allocates
  *	nothing from vtalloc.
@@ -409,9 +409,6 @@ PurgerMain(
 	VtpLockAcquire(&vtShared.lock);
 	VtSweepOrphans();
 	keep = VtReserveKeep(VtpNow());
-	if (keep == 0) {
-	    VtUnpark();
-	}
 	if (vtShared.dirtyBytes + vtShared.parkedBytes > keep) {
 	    VtPurge(0, keep);
 	}

@@ -455,7 +455,7 @@ VtRunFree(
  *	None.
  *
  * Side effects:
- *	Raises the segment's touched counts of the page's slices.
+ *	Sets bits of the segment's touched masks.
  *
  *----------------------------------------------------------------------
  */

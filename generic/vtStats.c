@@ -198,7 +198,7 @@ VtGetStats(
 		statsPtr->buckets[pagePtr->bucket].requested += requested;
 		ownerPtr = atomic_load_explicit(&pagePtr->ownerPtr,
 			memory_order_relaxed);
-		if (ownerPtr != NULL && ownerPtr->parked) {
+		if (ownerPtr != NULL && ownerPtr->parkedBytes != 0) {
 		    statsPtr->pagesParked++;
 		} else {
 		    statsPtr->pagesInuse++;
