@@ -65,12 +65,12 @@ VtPurge(
 	if (segPtr->kind != VT_SEGMENT_NORMAL) {
 	    continue;
 	}
-	for (i = 1; i < VT_SLICES; i += segPtr->map[i]->slices) {
+	for (i = 1; i < VT_SLICES && vtShared.dirtyBytes > keep;
+		i += segPtr->map[i]->slices) {
 	    VtPage *runPtr = segPtr->map[i];
 
 	    if (runPtr->state == VT_PAGE_FREE
-		    && (force || now - runPtr->u.freeSince >= decay)
-		    && vtShared.dirtyBytes > keep) {
+		    && (force || now - runPtr->u.freeSince >= decay)) {
 		VtRunDecommit(runPtr);
 	    }
 	}
