@@ -12,6 +12,8 @@
 
 #include "vtInt.h"
 
+static void		SetRequested(VtPage *pagePtr, uint32_t index,
+			    void *ptr, size_t size);
 static void *		LargeAlloc(VtCache *cachePtr, size_t size,
 			    size_t offset);
 
@@ -157,12 +159,46 @@ VtMallocAligned(
 /*
  *----------------------------------------------------------------------
  *
+ * SetRequested --
+ *
+ *	Record a new requested size for a live block.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	The block's side array entry (or its large page's field).
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+SetRequested(
+    VtPage *pagePtr,
+    uint32_t index,
+    void *ptr,
+    size_t size)
+{
+    VtTrackResize(ptr, VtRequestedSize(pagePtr, index), size);
+    (void) ptr;
+    if (pagePtr->state == VT_PAGE_SMALL) {
+	VtSlackSet(pagePtr, index, 1 + pagePtr->blockSize - size);
+    } else {
+	pagePtr->u.requested = size;
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtRealloc --
  *
- *	Resize a block. It stays where it is when the new size falls in the
- *	same bucket (or, for a large block, needs no fewer than half of its
- *	bytes and no more than all of them); otherwise it moves, and only
- *	the bytes asked for are copied.
+ *	Resize a block. It stays where it is when the new size needs no
+ *	more than its bytes and no fewer than half of them (and is large if
+ *	the block is); otherwise it moves, and only the bytes asked for are
+ *	copied. A block that moves to grow gets a quarter more than it had,
+ *	so that growing by small steps (appending to a buffer) copies it
+ *	about every 25% of growth instead of at every bucket.
  *
  * Results:
  *	The block, or NULL if the OS has no memory (the old block is then
@@ -181,29 +217,36 @@ VtRealloc(
 {
     VtPage *pagePtr;
     uint32_t index;
-    size_t usable, old;
+    size_t usable, old, room;
     void *newPtr;
 
     if (ptr == NULL) {
 	return VtMalloc(size);
     }
     pagePtr = VtLookup(ptr, &index, "realloc");
-    usable = VtUsableSize(pagePtr);
-    if (pagePtr->state == VT_PAGE_SMALL) {
-	if (size <= VT_SMALL_MAX && VtBucketOfSize(size) == pagePtr->bucket) {
-	    VtTrackResize(ptr, VtRequestedSize(pagePtr, index), size);
-	    VtSlackSet(pagePtr, index, 1 + usable - size);
-	    return ptr;
-	}
-    } else if (size > VT_SMALL_MAX && size <= usable && size > usable / 2) {
-	VtTrackResize(ptr, pagePtr->u.requested, size);
-	pagePtr->u.requested = size;
+    usable = pagePtr->state == VT_PAGE_SMALL ? pagePtr->blockSize
+	    : VtUsableSize(pagePtr);
+    if (size <= usable && size > usable / 2
+	    && (pagePtr->state == VT_PAGE_SMALL || size > VT_SMALL_MAX)) {
+	SetRequested(pagePtr, index, ptr, size);
 	return ptr;
     }
     old = VtRequestedSize(pagePtr, index);
-    newPtr = VtMalloc(size);
+    room = usable + usable / 4;
+    if (size <= usable || room <= size || room > VT_LARGE_MAX) {
+	room = size;
+    }
+    newPtr = VtMalloc(room);
+    if (newPtr == NULL && room != size) {
+	room = size;
+	newPtr = VtMalloc(size);
+    }
     if (newPtr == NULL) {
 	return NULL;
+    }
+    if (room != size) {
+	pagePtr = VtLookup(newPtr, &index, "realloc");
+	SetRequested(pagePtr, index, newPtr, size);
     }
     memcpy(newPtr, ptr, size < old ? size : old);
     VtFree(ptr);

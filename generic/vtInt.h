@@ -181,6 +181,15 @@ VT_INLINE unsigned VT_LOG2_64(unsigned __int64 x) {
 #define VT_MAX_PAGE_SLICES	8
 
 /*
+ * Pages of blocks up to this size keep each block's slack (see VtSlackSet)
+ * in one byte, larger ones in two. A block that realloc moves to let it grow
+ * gets headroom (see VtRealloc), so its slack can reach about 40% of its
+ * size.
+ */
+
+#define VT_NARROW_MAX		256
+
+/*
  * The size of bucket b, as a constant expression (the bucket table below
  * and the page geometry are built from it).
  */

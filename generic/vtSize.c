@@ -140,7 +140,7 @@ VtBucketsInit(void)
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	VtBucketInfo *infoPtr = &vtBuckets[bucket];
 	size_t size = VT_BUCKET_SIZE(bucket);
-	size_t side = !VT_STATS ? 0 : size > 2048 ? 2 : 1;
+	size_t side = !VT_STATS ? 0 : size > VT_NARROW_MAX ? 2 : 1;
 	double bestWaste = 2.0;
 
 	for (slices = 1; slices <= VT_MAX_PAGE_SLICES; slices++) {
@@ -160,6 +160,6 @@ VtBucketsInit(void)
 	}
 	infoPtr->blockSize = (uint32_t) size;
 	infoPtr->recip = (((uint64_t) 1 << 40) + size - 1) / size;
-	infoPtr->slackWide = size > 2048;
+	infoPtr->slackWide = size > VT_NARROW_MAX;
     }
 }

@@ -229,8 +229,10 @@ TestLargeBlocks(void)
  *
  * TestRealloc --
  *
- *	In place within a bucket, moving across buckets with the contents
- *	kept, large blocks, NULL.
+ *	In place down to half the block, moving with the contents kept,
+ *	headroom for a block that moves to grow (appending byte by byte
+ *	copies it a bounded number of times, requested bytes stay exact),
+ *	large blocks, NULL.
  *
  *----------------------------------------------------------------------
  */
@@ -253,6 +255,17 @@ TestRealloc(void)
     CHECK(moved != ptr);
     CHECK(TestVerify(moved, 17, 7));
     TestFill(moved, 1000, 9);
+    CHECK(Vt_UsableSize(moved) == 1024);
+    CHECK(VtRealloc(moved, 513) == moved);
+    CHECK(VtRealloc(moved, 1000) == moved);
+    TestFill(moved, 1000, 9);
+    ptr = VtRealloc(moved, 1025);
+    CHECK(ptr != moved && Vt_UsableSize(ptr) >= 1280);
+    CHECK(TestVerify(ptr, 1000, 9));
+    VtGetStats(&stats, NULL, NULL);
+    CHECK(Delta(stats.requested, before.requested) == 1025);
+    CHECK(VtRealloc(ptr, 1280) == ptr);
+    moved = ptr;
     ptr = VtRealloc(moved, 40);
     CHECK(ptr != moved);
     CHECK(TestVerify(ptr, 40, 9));
@@ -268,6 +281,33 @@ TestRealloc(void)
     VtGetStats(&stats, NULL, NULL);
     CHECK(stats.requested == before.requested);
     CHECK(stats.allocs - stats.frees == before.allocs - before.frees);
+
+    /*
+     * Appending byte by byte up to 256 KiB: a move about every quarter of
+     * growth (43 moves), not at every bucket (76).
+     */
+
+    {
+	size_t size, moves = 0;
+
+	ptr = NULL;
+	for (size = 1; size <= 256 * 1024; size++) {
+	    moved = VtRealloc(ptr, size);
+	    moves += moved != ptr;
+	    moved[size - 1] = (char) size;
+	    ptr = moved;
+	}
+	for (size = 1; size <= 256 * 1024 && ptr[size - 1] == (char) size;
+		size++) {
+	    /* Empty loop body. */
+	}
+	CHECK(size == 256 * 1024 + 1);
+	CHECK(moves >= 30 && moves <= 50);
+	VtGetStats(&stats, NULL, NULL);
+	CHECK(Delta(stats.requested, before.requested) == 256 * 1024);
+	VtFree(ptr);
+	printf("    appending to 256 KiB: %zu moves\n", moves);
+    }
 }
 
 /*
