@@ -557,6 +557,10 @@ MODULE_SCOPE _Atomic int64_t vtOptions[VT_OPTION_COUNT];
  *----------------------------------------------------------------------
  */
 
+typedef void (VtPanicProc)(const char *message);
+MODULE_SCOPE void	VtSetPanicProc(VtPanicProc *procPtr);
+MODULE_SCOPE VT_NORETURN void VtPanic(const char *format, ...);
+
 VT_INLINE uintptr_t
 VtCookie(
     const VtBlock *blockPtr)
@@ -632,6 +636,12 @@ VtSlackSet(
     uint32_t index,
     size_t value)
 {
+#if VT_DEBUG
+    if (value > (pagePtr->slackWide ? 0xFFFFu : 0xFFu)) {
+	VtPanic("vtalloc: slack %zu of block %u does not fit its page's "
+		"side array", value, (unsigned) index);
+    }
+#endif
     if (pagePtr->slackWide) {
 	VtStore((_Atomic uint16_t *) pagePtr->slackPtr + index,
 		(uint16_t) value);
@@ -909,9 +919,6 @@ MODULE_SCOPE const VtInstance vtInstance;
 MODULE_SCOPE const char *vtMode;
 MODULE_SCOPE const VtInstance *VtProcessInstance(void);
 
-typedef void (VtPanicProc)(const char *message);
-MODULE_SCOPE void	VtSetPanicProc(VtPanicProc *procPtr);
-MODULE_SCOPE VT_NORETURN void VtPanic(const char *format, ...);
 
 /*
  *----------------------------------------------------------------------
