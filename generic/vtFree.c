@@ -26,7 +26,11 @@ static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
  *
  * FindBlock --
  *
- *	Validate a pointer handed back by a caller.
+ *	Validate a pointer handed back by a caller. Whether the block is
+ *	live is read from its free cookie, or with `bySide` (statistics
+ *	compiled in) from its page's side array: realloc and usable size
+ *	then leave the block's own memory alone (a cache miss when a buffer
+ *	is appended to at its end), and realloc writes that entry anyway.
  *
  * Results:
  *	The page of the live block at ptr, with the block's index in
@@ -43,7 +47,8 @@ VT_INLINE VtPage *
 FindBlock(
     const void *ptr,
     uint32_t *indexPtr,
-    const char **whyPtr)
+    const char **whyPtr,
+    int bySide)
 {
     VtPage *pagePtr;
     uint32_t index;
@@ -67,7 +72,8 @@ FindBlock(
 	    *whyPtr = "not the start of a block";
 	    return NULL;
 	}
-	if (VT_UNLIKELY(VtBlockIsFree(pagePtr, index, ptr))) {
+	if (VT_UNLIKELY(bySide ? VtSlackGet(pagePtr, index) == 0
+		: VtBlockIsFree(pagePtr, index, ptr))) {
 	    *whyPtr = "the block is already free (double free)";
 	    return NULL;
 	}
@@ -110,7 +116,7 @@ VtLookup(
     const char *what)
 {
     const char *why;
-    VtPage *pagePtr = FindBlock(ptr, indexPtr, &why);
+    VtPage *pagePtr = FindBlock(ptr, indexPtr, &why, VT_STATS);
 
     if (pagePtr == NULL) {
 	BadBlock(ptr, what, why);
@@ -237,7 +243,7 @@ VtFree(
     if (VT_UNLIKELY(ptr == NULL)) {
 	return;
     }
-    pagePtr = FindBlock(ptr, &index, &why);
+    pagePtr = FindBlock(ptr, &index, &why, 0);
     if (VT_UNLIKELY(pagePtr == NULL)) {
 	BadBlock(ptr, "free", why);
     }
