@@ -194,11 +194,12 @@ SetRequested(
  * VtRealloc --
  *
  *	Resize a block. It stays where it is when the new size needs no
- *	more than its bytes and no fewer than half of them (and is large if
- *	the block is); otherwise it moves, and only the bytes asked for are
- *	copied. A block that moves to grow gets a quarter more than it had,
- *	so that growing by small steps (appending to a buffer) copies it
- *	about every 25% of growth instead of at every bucket.
+ *	more than its bytes and more than half of them (or the block is of
+ *	the smallest size; and the size is large if the block is);
+ *	otherwise it moves, and only the bytes asked for are copied. A block
+ *	that moves to grow gets a quarter more than it had, so that growing
+ *	by small steps (appending to a buffer) copies it about every 25% of
+ *	growth instead of at every bucket.
  *
  * Results:
  *	The block, or NULL if the OS has no memory (the old block is then
@@ -226,13 +227,17 @@ VtRealloc(
     pagePtr = VtLookup(ptr, &index, "realloc");
     usable = pagePtr->state == VT_PAGE_SMALL ? pagePtr->blockSize
 	    : VtUsableSize(pagePtr);
-    if (size <= usable && size > usable / 2
+    if (size <= usable && (size > usable / 2 || usable == VT_ALIGN)
 	    && (pagePtr->state == VT_PAGE_SMALL || size > VT_SMALL_MAX)) {
 	SetRequested(pagePtr, index, ptr, size);
 	return ptr;
     }
     old = VtRequestedSize(pagePtr, index);
     room = usable + usable / 4;
+    if (size <= VT_SMALL_MAX && room > VT_SMALL_MAX) {
+	room = VT_SMALL_MAX;		/* A run of a slice would be more than
+					 * twice the size: it could not stay. */
+    }
     if (size <= usable || room <= size || room > VT_LARGE_MAX) {
 	room = size;
     }
