@@ -14,6 +14,8 @@
 
 static void		SetRequested(VtPage *pagePtr, uint32_t index,
 			    void *ptr, size_t size);
+static VT_NOINLINE void *Move(VtPage *pagePtr, uint32_t index,
+			    void *ptr, size_t size, size_t usable);
 static void *		LargeAlloc(VtCache *cachePtr, size_t size,
 			    size_t offset);
 
@@ -191,15 +193,15 @@ SetRequested(
 /*
  *----------------------------------------------------------------------
  *
- * VtRealloc --
+ * VtRealloc, Move --
  *
  *	Resize a block. It stays where it is when the new size needs no
  *	more than its bytes and more than half of them (or the block is of
  *	the smallest size; and the size is large if the block is);
- *	otherwise it moves, and only the bytes asked for are copied. A block
- *	that moves to grow gets a quarter more than it had, so that growing
- *	by small steps (appending to a buffer) copies it about every 25% of
- *	growth instead of at every bucket.
+ *	otherwise Move moves it, and only the bytes asked for are copied. A
+ *	block that moves to grow gets a quarter more than it had, so that
+ *	growing by small steps (appending to a buffer) copies it about every
+ *	25% of growth instead of at every bucket.
  *
  * Results:
  *	The block, or NULL if the OS has no memory (the old block is then
@@ -218,8 +220,7 @@ VtRealloc(
 {
     VtPage *pagePtr;
     uint32_t index;
-    size_t usable, old, room;
-    void *newPtr;
+    size_t usable;
 
     if (ptr == NULL) {
 	return VtMalloc(size);
@@ -232,8 +233,21 @@ VtRealloc(
 	SetRequested(pagePtr, index, ptr, size);
 	return ptr;
     }
-    old = VtRequestedSize(pagePtr, index);
-    room = usable + usable / 4;
+    return Move(pagePtr, index, ptr, size, usable);
+}
+
+static VT_NOINLINE void *
+Move(
+    VtPage *pagePtr,
+    uint32_t index,
+    void *ptr,
+    size_t size,
+    size_t usable)
+{
+    size_t old = VtRequestedSize(pagePtr, index);
+    size_t room = usable + usable / 4;
+    void *newPtr;
+
     if (size <= VT_SMALL_MAX && room > VT_SMALL_MAX) {
 	room = VT_SMALL_MAX;		/* A run of a slice would be more than
 					 * twice the size: it could not stay. */
