@@ -195,13 +195,13 @@ SetRequested(
  *
  * VtRealloc, Move --
  *
- *	Resize a block. It stays where it is when the new size needs no
- *	more than its bytes and more than half of them (or the block is of
- *	the smallest size; and the size is large if the block is);
- *	otherwise Move moves it, and only the bytes asked for are copied. A
- *	block that moves to grow gets a quarter more than it had, so that
- *	growing by small steps (appending to a buffer) copies it about every
- *	25% of growth instead of at every bucket.
+ *	Resize a block. It stays where it is when the new size fits in it
+ *	and needs more than half of it (a block of the smallest size keeps
+ *	any size that fits; a large block keeps only large sizes); otherwise
+ *	Move moves it, and only the bytes asked for are copied. A block that
+ *	moves to grow gets a quarter more than it had, so that growing by
+ *	small steps (appending to a buffer) copies it about every 25% of
+ *	growth instead of at every bucket.
  *
  * Results:
  *	The block, or NULL if the OS has no memory (the old block is then

@@ -7,10 +7,10 @@
  *	(decommitted), and segments with no page in use are unmapped. A
  *	reserve of idle memory (dirty runs and pages parked for the next
  *	thread) is kept to absorb thread churn while the shared cache is
- *	drawn on, and released too once it is not. The work runs
- *	on slow paths and, when the process goes idle, in a background
- *	purger thread that exits once nothing is left to release. A trim
- *	releases everything free at once.
+ *	drawn on, and released too once it is not. The work runs on slow
+ *	paths and, when the process goes idle, in a background purger thread
+ *	that exits once nothing is left to release. A trim releases
+ *	everything free at once.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -122,7 +122,6 @@ VtReleaseFreed(void)
     vtShared.purgerRunning = 1;
     return 1;
 }
-
 
 /*
  *----------------------------------------------------------------------
@@ -370,11 +369,10 @@ VtTrim(void)
  *
  *	The background purger: wakes every half decay (at most every 100 ms),
  *	sweeps the orphans, releases what has decayed beyond the reserve
- *	(all of it, parked pages included, once the shared cache is not drawn
- *	on), and
- *	ends once nothing free is left committed or parked and no orphan has
- *	frees to collect. It allocates
- *	nothing from vtalloc.
+ *	(all of it, parked pages included, once the shared cache is not
+ *	drawn on), and ends once nothing free is left committed or parked
+ *	and no orphan has frees to collect. It allocates nothing from
+ *	vtalloc.
  *
  * Results:
  *	None.
