@@ -626,9 +626,12 @@ VtCacheRefill(
  * VtCachePageEmptied --
  *
  *	The owner freed a block into a page that was in the full list or
- *	whose last block this was: move it to the partial list, or give it
- *	back to its segment once it holds no live block (unless it is the
- *	bucket's current page, which stays to avoid churn).
+ *	whose last block this was. A full page becomes the bucket's current
+ *	page if that one has nothing left (the next allocation then takes the
+ *	fast path and the block just freed, still in the processor's cache,
+ *	not a cold block of another page); otherwise it goes to the partial
+ *	list. A page that holds no live block goes back to its segment
+ *	(unless it is the current page, which stays to avoid churn).
  *
  * Results:
  *	None.
@@ -650,8 +653,19 @@ VtCachePageEmptied(
 	return;
     }
     if (pagePtr->inFull) {
+	VtPage *currentPtr = cachePtr->pages[bucket];
+
 	VtListRemove(&cachePtr->full[bucket], pagePtr);
 	pagePtr->inFull = 0;
+	if (currentPtr != &vtEmptyPage && currentPtr->freePtr == NULL
+		&& VtLoad(&currentPtr->capacity) == currentPtr->reserved
+		&& atomic_load_explicit(&currentPtr->remote,
+		memory_order_relaxed) == 0) {
+	    currentPtr->inFull = 1;
+	    VtListPush(&cachePtr->full[bucket], currentPtr);
+	    cachePtr->pages[bucket] = pagePtr;
+	    return;
+	}
 	VtListPush(&cachePtr->partial[bucket], pagePtr);
     }
     if (pagePtr->used == 0) {

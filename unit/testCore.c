@@ -412,6 +412,48 @@ TestPagesCoalesce(void)
 /*
  *----------------------------------------------------------------------
  *
+ * TestHotReuse --
+ *
+ *	A block freed into a full page, while the bucket's current page has
+ *	nothing left, makes that page current: the next allocation of the
+ *	bucket takes the fast path and gets the block just freed (still in
+ *	the processor's cache) instead of a refill and a cold block.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestHotReuse(void)
+{
+    enum { SIZE = 1024 };
+    static void *blocks[1024];
+    unsigned bucket = VtBucketOfSize(SIZE);
+    uint32_t reserved = vtBuckets[bucket].reserved, index;
+    VtPage *currentPtr, *fullPtr;
+    int count = 0, i;
+
+    CHECK(3 * reserved < 1024);
+    do {
+	blocks[count++] = VtMalloc(SIZE);
+	currentPtr = vtCachePtr->pages[bucket];
+    } while (count < (int) (3 * reserved) && !(currentPtr->freePtr == NULL
+	    && VtLoad(&currentPtr->capacity) == reserved
+	    && count > (int) reserved));
+    CHECK(currentPtr->freePtr == NULL);
+    fullPtr = VtLookup(blocks[0], &index, "test");
+    CHECK(fullPtr != currentPtr && fullPtr->inFull);
+    VtFree(blocks[0]);
+    CHECK(vtCachePtr->pages[bucket] == fullPtr);
+    CHECK(currentPtr->inFull);
+    CHECK(VtMalloc(SIZE) == blocks[0]);
+    for (i = 0; i < count; i++) {
+	VtFree(blocks[i]);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * TestBadPointers --
  *
  *	Everything that Zippy's block magic catches, caught without one: a
@@ -573,6 +615,7 @@ main(void)
     RunTest("realloc", TestRealloc);
     RunTest("stats", TestStats);
     RunTest("pages coalesce", TestPagesCoalesce);
+    RunTest("hot reuse", TestHotReuse);
     RunTest("bad pointers", TestBadPointers);
     RunTest("aligned", TestAligned);
     RunTest("api", TestApi);
