@@ -24,8 +24,9 @@ static void *		LargeAlloc(VtCache *cachePtr, size_t size,
  *
  * VtMallocSlow --
  *
- *	Allocation when the current page has no free block, the thread has
- *	no cache yet, or the request is large.
+ *	Allocation when the current page has no free block (a block the
+ *	thread holds comes first, see FreeRemote), the thread has no cache
+ *	yet, or the request is large.
  *
  * Results:
  *	The block, or NULL if the OS has no memory.
@@ -54,6 +55,14 @@ VtMallocSlow(
 	return LargeAlloc(cachePtr, size, VT_SLICE_SIZE);
     }
     bucket = VtBucketOfSize(size);
+    if (cachePtr->held[bucket] != NULL) {
+	VtBlock *blockPtr = cachePtr->held[bucket];
+
+	pagePtr = VtPageOf(blockPtr);
+	cachePtr->held[bucket] = VtBlockTaken(blockPtr);
+	VtBump(&cachePtr->heldBytes, -(uint64_t) pagePtr->blockSize);
+	return VtHandOut(cachePtr, pagePtr, blockPtr, bucket, size);
+    }
     pagePtr = VtCacheRefill(cachePtr, bucket);
     if (pagePtr == NULL) {
 	return NULL;

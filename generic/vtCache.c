@@ -340,6 +340,7 @@ VtCacheDissolve(
     unsigned bucket, i;
 
     vtCachePtr = &vtEmptyCache;
+    VtReleaseHeld(cachePtr);
     VtSharedLock(NULL);
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	VtPage *lists[2];
@@ -395,6 +396,10 @@ VtCacheDissolve(
     cachePtr->nextPtr = vtShared.freeCachesPtr;
     vtShared.freeCachesPtr = cachePtr;
     vtShared.threads--;
+    if (atomic_load_explicit(&vtShared.orphanFreed, memory_order_relaxed)) {
+	VtSweepOrphans();		/* Its held blocks may have been the
+					 * last live ones of orphans. */
+    }
     VtPurge(1, (uint64_t) VtOption(RESERVE));
     VtSharedUnlock();
 }

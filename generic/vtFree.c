@@ -17,6 +17,8 @@
 
 static VT_NOINLINE void	FreeRemote(VtCache *cachePtr, VtPage *pagePtr,
 			    VtBlock *blockPtr);
+static void		PushRemote(VtCache *cachePtr, VtPage *pagePtr,
+			    VtBlock *blockPtr);
 static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr);
 static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
 			    const char *what, const char *why);
@@ -58,8 +60,7 @@ FindBlock(
 		"already released)";
 	return NULL;
     }
-    pagePtr = VtSegmentOf(ptr)->map[((uintptr_t) ptr >> VT_SLICE_SHIFT)
-	    & (VT_SLICES - 1)];
+    pagePtr = VtPageOf(ptr);
     if (VT_UNLIKELY(pagePtr == NULL)) {
 	*whyPtr = "inside vtalloc's own headers";
 	return NULL;
@@ -286,10 +287,17 @@ VtFree(
  *
  * FreeRemote --
  *
- *	Free a block of a page that the calling thread does not own: push it
- *	onto the page's remote list (lock-free) and raise the owner's hint
- *	for the bucket so that it looks at its full pages; for an orphan,
- *	make sure a sweep is coming.
+ *	Free a block of a page that the calling thread does not own. If the
+ *	thread allocates blocks of the bucket itself (it has a current page
+ *	there) and the page has an owner, the thread holds the block for its
+ *	own next allocation of the bucket, up to the hold option's bytes in
+ *	all: a block it has just touched is handed out again while still in
+ *	its processor's cache, and blocks it frees into the pages of an owner
+ *	that is not running (descheduled, or blocked in a server) serve it
+ *	instead of new pages. Otherwise the block goes onto the page's remote
+ *	list (PushRemote). A held block stays counted as live in its page,
+ *	so the page cannot be given back meanwhile. Blocks of orphans are not
+ *	held: the sweep gives orphans back once their blocks are freed.
  *
  * Results:
  *	None.
@@ -307,8 +315,6 @@ FreeRemote(
     VtPage *pagePtr,
     VtBlock *blockPtr)
 {
-    VtCache *ownerPtr;
-    uintptr_t word;
     unsigned bucket = pagePtr->bucket;
 
     if (cachePtr == &vtEmptyCache) {
@@ -320,6 +326,46 @@ FreeRemote(
 	VtCount(&cachePtr->counters[bucket], remoteFrees);
     }
 #endif
+    if (cachePtr->pages[bucket] != &vtEmptyPage
+	    && VtLoad(&cachePtr->heldBytes) + pagePtr->blockSize
+	    <= (uint64_t) VtOption(HOLD)
+	    && atomic_load_explicit(&pagePtr->ownerPtr,
+	    memory_order_relaxed) != NULL) {
+	VtBlockFreed(blockPtr, cachePtr->held[bucket]);
+	cachePtr->held[bucket] = blockPtr;
+	VtBump(&cachePtr->heldBytes, pagePtr->blockSize);
+	return;
+    }
+    PushRemote(cachePtr, pagePtr, blockPtr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * PushRemote --
+ *
+ *	Push a free block onto the remote list of its page (lock-free) and
+ *	raise the owner's hint for the bucket so that it looks at its full
+ *	pages; for an orphan, make sure a sweep is coming.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	May take the shared lock.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+PushRemote(
+    VtCache *cachePtr,
+    VtPage *pagePtr,
+    VtBlock *blockPtr)
+{
+    VtCache *ownerPtr;
+    uintptr_t word;
+    unsigned bucket = pagePtr->bucket;
 
     /*
      * Read the owner before the push: once the block is on the list the
@@ -352,6 +398,41 @@ FreeRemote(
 		: &cachePtr->counters[bucket]);
 	VtSharedUnlock();
     }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtReleaseHeld --
+ *
+ *	Give up the blocks a thread holds (see FreeRemote): each goes onto
+ *	its page's remote list, as a remote free would have put it. Called
+ *	as the thread's cache is dissolved or trimmed.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	May take the shared lock (not to be held by the caller).
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtReleaseHeld(
+    VtCache *cachePtr)
+{
+    unsigned bucket;
+
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	while (cachePtr->held[bucket] != NULL) {
+	    VtBlock *blockPtr = cachePtr->held[bucket];
+
+	    cachePtr->held[bucket] = VtLinkGet(blockPtr);
+	    PushRemote(cachePtr, VtPageOf(blockPtr), blockPtr);
+	}
+    }
+    VtStore(&cachePtr->heldBytes, 0);
 }
 
 /*

@@ -208,7 +208,9 @@ VT_INLINE unsigned VT_LOG2_64(unsigned __int64 x) {
     X(DECAY, "decay", "VTALLOC_DECAY", 250, 0, 3600000, "ms")		\
     X(RESERVE, "reserve", "VTALLOC_RESERVE", 16777216, 0,		\
 	    (int64_t) 1 << 40, "bytes")					\
-    X(PURGER, "purger", "VTALLOC_PURGER", 1, 0, 1, "boolean")
+    X(PURGER, "purger", "VTALLOC_PURGER", 1, 0, 1, "boolean")		\
+    X(HOLD, "hold", "VTALLOC_HOLD", 1048576, 0, (int64_t) 1 << 30,	\
+	    "bytes")
 
 typedef enum VtOption {
 #define VT_OPTION_ENUM(id, name, env, def, min, max, unit) VT_OPTION_##id,
@@ -400,6 +402,11 @@ struct VtCache {
     VtPage *pages[VT_NBUCKETS];		/* Current page of each bucket. */
     VtPageList partial[VT_NBUCKETS];	/* Pages with free blocks. */
     VtPageList full[VT_NBUCKETS];	/* Pages with none (at last look). */
+    VtBlock *held[VT_NBUCKETS];		/* Blocks of other caches' pages that
+					 * this thread freed and keeps for its
+					 * own next allocations (FreeRemote).*/
+    _Atomic uint64_t heldBytes;		/* Their bytes (the hold option caps
+					 * them; read by VtGetStats). */
     _Atomic uint8_t remoteHint[VT_NBUCKETS];
 					/* Set by a remote free: a full page
 					 * of the bucket may have remote
@@ -494,6 +501,7 @@ typedef struct VtBucketStats {
     X(threads, "", "threads")		/* caches in use */		\
     X(requested, "", "requested")	/* bytes asked for, live blocks */\
     X(inuse, "", "inuse")		/* bytes of live blocks */	\
+    X(held, "", "held")			/* free blocks threads hold */	\
     X(committed, "", "committed")	/* bytes held from the OS */	\
     X(reserved, "", "reserved")		/* address space reserved */	\
     X(released, "", "released")		/* bytes given back so far */	\
@@ -520,6 +528,7 @@ typedef struct VtBucketStats {
 typedef struct VtCacheStats {
     uintptr_t threadId;			/* Platform thread id; 0: shared. */
     uint64_t pages;			/* Pages owned (shared: orphans). */
+    uint64_t held;			/* Bytes of blocks it holds. */
     VtBucketStats buckets[VT_NBUCKETS + 1];
 } VtCacheStats;
 
@@ -573,6 +582,19 @@ VtSegmentOf(
     const void *ptr)
 {
     return (VtSegment *) ((uintptr_t) ptr & ~(VT_SEGMENT_SIZE - 1));
+}
+
+/*
+ * The header of the run (page) holding a pointer into vtalloc's memory, or
+ * NULL inside a segment's own header slices.
+ */
+
+VT_INLINE VtPage *
+VtPageOf(
+    const void *ptr)
+{
+    return VtSegmentOf(ptr)->map[((uintptr_t) ptr >> VT_SLICE_SHIFT)
+	    & (VT_SLICES - 1)];
 }
 
 /*
@@ -669,7 +691,8 @@ VtSlackGet(
  * The header of a free block (its link and its cookie) is read and written
  * only through these. With VT_HARDEN the link is stored mixed with the
  * block's cookie and checked when read: it must lead to a 16-byte aligned
- * address of the same segment (every block of a free list is in one page).
+ * address of the same segment (every block of a page's free list is in
+ * one page) or of another of vtalloc's segments (a thread's held blocks).
  * With VT_VALGRIND the header is opened to memcheck around each access,
  * since the rest of the time a free block is unaddressable.
  */
@@ -693,8 +716,9 @@ VtLinkGet(
     VtTrackClose(blockPtr, sizeof(VtBlock));
 #if VT_HARDEN
     link ^= VtCookie(blockPtr);
-    if (VT_UNLIKELY(link != 0 && ((((link ^ (uintptr_t) blockPtr)
-	    >> VT_SEGMENT_SHIFT) != 0) || (link & (VT_ALIGN - 1)) != 0))) {
+    if (VT_UNLIKELY(link != 0 && ((link & (VT_ALIGN - 1)) != 0
+	    || (((link ^ (uintptr_t) blockPtr) >> VT_SEGMENT_SHIFT) != 0
+	    && !VtSegmentKnown((void *) link))))) {
 	VtBadLink(blockPtr, "its free-list link was overwritten");
     }
 #endif
@@ -833,6 +857,7 @@ MODULE_SCOPE void *	VtRealloc(void *ptr, size_t size);
 
 /* vtFree.c */
 MODULE_SCOPE void	VtFree(void *ptr);
+MODULE_SCOPE void	VtReleaseHeld(VtCache *cachePtr);
 MODULE_SCOPE VtPage *	VtLookup(const void *ptr, uint32_t *indexPtr,
 			    const char *what);
 
@@ -991,6 +1016,44 @@ MODULE_SCOPE VT_NORETURN void VtpAbort(void);
 /*
  *----------------------------------------------------------------------
  *
+ * VtHandOut --
+ *
+ *	The last steps of every small allocation, once the block is off its
+ *	list: count it, record the bytes asked for.
+ *
+ * Results:
+ *	The block.
+ *
+ * Side effects:
+ *	The block's side array entry.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VT_INLINE void *
+VtHandOut(
+    VtCache *cachePtr,
+    VtPage *pagePtr,
+    VtBlock *blockPtr,
+    unsigned bucket,
+    size_t size)
+{
+    VtCount(&cachePtr->counters[bucket], allocs);
+    VtSlackSet(pagePtr, VtBlockIndex(pagePtr, blockPtr),
+	    1 + pagePtr->blockSize - size);
+#if VT_DEBUG
+    VtFillCheck(pagePtr, blockPtr);
+#endif
+    VtTrackAlloc(blockPtr, size);
+    (void) size;
+    (void) cachePtr;
+    (void) bucket;
+    return blockPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtPagePop --
  *
  *	Hand out the first free block of a page that has one.
@@ -1015,17 +1078,7 @@ VtPagePop(
 
     pagePtr->freePtr = VtBlockTaken(blockPtr);
     pagePtr->used++;
-    VtCount(&cachePtr->counters[bucket], allocs);
-    VtSlackSet(pagePtr, VtBlockIndex(pagePtr, blockPtr),
-	    1 + pagePtr->blockSize - size);
-#if VT_DEBUG
-    VtFillCheck(pagePtr, blockPtr);
-#endif
-    VtTrackAlloc(blockPtr, size);
-    (void) size;
-    (void) cachePtr;
-    (void) bucket;
-    return blockPtr;
+    return VtHandOut(cachePtr, pagePtr, blockPtr, bucket, size);
 }
 
 /*

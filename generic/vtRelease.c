@@ -296,6 +296,7 @@ VtCacheTrim(
 
     cachePtr->trimEpoch = atomic_load_explicit(&vtShared.trimEpoch,
 	    memory_order_relaxed);
+    VtReleaseHeld(cachePtr);
     VtSharedLock(NULL);
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	pagePtr = cachePtr->pages[bucket];

@@ -145,10 +145,12 @@ VtGetStats(
 	VtCacheStats *slotPtr = NULL;
 
 	cachePtr->statsSlot = -1;
+	statsPtr->held += VtLoad(&cachePtr->heldBytes);
 	if (slots < maxSlots) {
 	    slotPtr = &cachesPtr[slots];
 	    memset(slotPtr, 0, sizeof(VtCacheStats));
 	    slotPtr->threadId = cachePtr->threadId;
+	    slotPtr->held = VtLoad(&cachePtr->heldBytes);
 	    cachePtr->statsSlot = (int) slots++;
 	}
 	for (i = 0; i <= VT_NBUCKETS; i++) {

@@ -602,6 +602,7 @@ StatsCmd(
 	    Tcl_DictObjPut(NULL, cachePtr, Tcl_NewStringObj("thread", -1),
 		    VtCacheName(&cachesPtr[c]));
 	    PutFigure(cachePtr, "", "pages", cachesPtr[c].pages);
+	    PutFigure(cachePtr, "", "held", cachesPtr[c].held);
 #define VT_PUT_FIGURE(name, key) PutFigure(cachePtr, "", key, sum.name);
 	    VT_BUCKET_FIGURES(VT_PUT_FIGURE)
 #undef VT_PUT_FIGURE

@@ -5,7 +5,8 @@
  *	ThreadSanitizer and AddressSanitizer: a stress with random sizes
  *	where a quarter of the blocks are freed by another thread and every
  *	block's contents are checked; pages that outlive their thread
- *	(orphans) freed from elsewhere and adopted; thread churn.
+ *	(orphans) freed from elsewhere and adopted; thread churn; blocks of
+ *	other threads' pages kept by the thread that frees them.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -350,6 +351,166 @@ TestChurn(void)
     CHECK(last.pagesOrphaned == 0);
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestHold --
+ *
+ *	A thread that frees blocks of a live thread's pages keeps them, up to
+ *	the hold option, and hands them out for its own next allocations of
+ *	the bucket; kept blocks count as free, a second free of one panics,
+ *	and they go onto their pages' remote lists when the thread trims or
+ *	exits. Blocks of orphans, and blocks of buckets the thread does not
+ *	allocate from, are not kept.
+ *
+ *----------------------------------------------------------------------
+ */
+
+enum { HOLD_SIZE = 3000, HOLD_BLOCKS = 40 };
+static void *holdBlocks[HOLD_BLOCKS];
+
+static void *
+HoldOwner(
+    void *data)
+{
+    int i;
+
+    (void) data;
+    for (i = 0; i < HOLD_BLOCKS; i++) {
+	holdBlocks[i] = VtMalloc(HOLD_SIZE);
+    }
+    pthread_barrier_wait(&barrier);	/* Blocks made. */
+    pthread_barrier_wait(&barrier);	/* The test is done with the owner. */
+    return NULL;
+}
+
+static void *
+HoldAndExit(
+    void *data)
+{
+    (void) data;
+    VtFree(holdBlocks[29]);		/* Only a thread that allocates the
+					 * bucket holds its blocks. */
+    CHECK(vtCachePtr->heldBytes == 0);
+    VtFree(VtMalloc(HOLD_SIZE));
+    VtFree(holdBlocks[30]);
+    VtFree(holdBlocks[31]);
+    CHECK(vtCachePtr->heldBytes == 2 * vtBuckets[VtBucketOfSize(
+	    HOLD_SIZE)].blockSize);
+    return NULL;
+}
+
+static uint32_t
+RemoteCount(
+    void *ptr)
+{
+    return VtRemoteCount(atomic_load(&VtPageOf(ptr)->remote));
+}
+
+static void
+TestHold(void)
+{
+    pthread_t owner, other;
+    unsigned bucket = VtBucketOfSize(HOLD_SIZE);
+    size_t blockSize = vtBuckets[bucket].blockSize;
+    int64_t hold = VtOptionGet(VT_OPTION_HOLD);
+    VtStats before, stats;
+    uint32_t remote;
+    void *ptr, *drain[64];
+    int i, drained;
+
+    pthread_barrier_init(&barrier, NULL, 2);
+    pthread_create(&owner, NULL, HoldOwner, NULL);
+    pthread_barrier_wait(&barrier);
+    for (drained = 0; drained < 64 && (drained == 0
+	    || vtCachePtr->pages[bucket]->freePtr != NULL); drained++) {
+	drain[drained] = VtMalloc(HOLD_SIZE);	/* This thread's current page
+						 * of the bucket, used up. */
+    }
+    CHECK(vtCachePtr->heldBytes == 0 && vtCachePtr->held[bucket] == NULL);
+    CHECK(vtCachePtr->pages[bucket]->freePtr == NULL);
+    VtGetStats(&before, NULL, NULL);
+
+    /*
+     * Kept, counted free, handed back to this thread's next allocation.
+     */
+
+    remote = RemoteCount(holdBlocks[0]);
+    VtFree(holdBlocks[0]);
+    CHECK(vtCachePtr->heldBytes == blockSize);
+    CHECK(RemoteCount(holdBlocks[0]) == remote);
+    VtGetStats(&stats, NULL, NULL);
+    CHECK(before.inuse - stats.inuse == blockSize);
+    CHECK(before.requested - stats.requested == HOLD_SIZE);
+    CHECK(stats.held - before.held == blockSize);
+    EXPECT_PANIC(VtFree(holdBlocks[0]), "double free");
+    ptr = VtMalloc(HOLD_SIZE);
+    CHECK(ptr == holdBlocks[0]);
+    CHECK(vtCachePtr->heldBytes == 0);
+    VtGetStats(&stats, NULL, NULL);
+    CHECK(stats.inuse == before.inuse && stats.requested == before.requested);
+
+    /*
+     * Up to the limit; the rest go onto the remote lists.
+     */
+
+    VtOptionSet(VT_OPTION_HOLD, (int64_t) (2 * blockSize));
+    for (i = 1; i <= 5; i++) {
+	VtFree(holdBlocks[i]);
+    }
+    CHECK(vtCachePtr->heldBytes == 2 * blockSize);
+    remote = 0;
+    for (i = 1; i <= 5; i++) {
+	remote += VtPageOf(holdBlocks[i]) == VtPageOf(holdBlocks[1])
+		? 0 : 1;
+    }
+    CHECK(remote == 0);			/* One page: count its list. */
+    CHECK(RemoteCount(holdBlocks[1]) >= 3);
+
+    /*
+     * A trim gives them back; with 0 nothing is kept.
+     */
+
+    Vt_Trim();
+    CHECK(vtCachePtr->heldBytes == 0 && vtCachePtr->held[bucket] == NULL);
+    CHECK(RemoteCount(holdBlocks[1]) >= 5);
+    VtOptionSet(VT_OPTION_HOLD, 0);
+    VtFree(holdBlocks[6]);
+    CHECK(vtCachePtr->heldBytes == 0);
+    VtOptionSet(VT_OPTION_HOLD, hold);
+
+    /*
+     * A thread that exits gives its kept blocks back.
+     */
+
+    remote = RemoteCount(holdBlocks[30]);
+    pthread_create(&other, NULL, HoldAndExit, NULL);
+    pthread_join(other, NULL);
+    CHECK(RemoteCount(holdBlocks[30]) >= remote + (VtPageOf(holdBlocks[30])
+	    == VtPageOf(holdBlocks[31]) ? 2 : 1));
+
+    /*
+     * Orphans: not kept. Then everything goes back.
+     */
+
+    pthread_barrier_wait(&barrier);
+    pthread_join(owner, NULL);
+    for (i = 7; i < HOLD_BLOCKS; i++) {
+	if (i < 29 || i > 31) {
+	    VtFree(holdBlocks[i]);
+	}
+    }
+    CHECK(vtCachePtr->heldBytes == 0);
+    VtFree(ptr);
+    Vt_Trim();
+    VtGetStats(&stats, NULL, NULL);
+    CHECK(stats.pagesOrphaned == 0);
+    CHECK(before.inuse - stats.inuse == HOLD_BLOCKS * blockSize);
+    for (i = 0; i < drained; i++) {
+	VtFree(drain[i]);
+    }
+}
+
 int
 main(
     int argc,
@@ -362,5 +523,6 @@ main(
     RunTest("stress with cross-thread frees", TestStress);
     RunTest("orphan pages", TestOrphans);
     RunTest("thread churn", TestChurn);
+    RunTest("blocks of other threads kept", TestHold);
     return TestSummary("testThreads");
 }
