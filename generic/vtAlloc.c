@@ -32,7 +32,8 @@ static void *		LargeAlloc(VtCache *cachePtr, size_t size,
  *	The block, or NULL if the OS has no memory.
  *
  * Side effects:
- *	See VtCacheGet, VtCacheRefill.
+ *	Trims the thread's cache first if another thread asked for a trim
+ *	since; see VtCacheGet, VtCacheRefill.
  *
  *----------------------------------------------------------------------
  */
@@ -53,6 +54,10 @@ VtMallocSlow(
     }
     if (size > VT_SMALL_MAX) {
 	return LargeAlloc(cachePtr, size, VT_SLICE_SIZE);
+    }
+    if (VT_UNLIKELY(cachePtr->trimEpoch != atomic_load_explicit(
+	    &vtShared.trimEpoch, memory_order_relaxed))) {
+	VtCacheTrim(cachePtr);		/* Another thread asked for a trim. */
     }
     bucket = VtBucketOfSize(size);
     if (cachePtr->held[bucket] != NULL) {

@@ -571,13 +571,8 @@ VtCacheRefill(
     VtCache *cachePtr,
     unsigned bucket)
 {
-    VtPage *pagePtr;
+    VtPage *pagePtr = cachePtr->pages[bucket];
 
-    if (VT_UNLIKELY(cachePtr->trimEpoch != atomic_load_explicit(
-	    &vtShared.trimEpoch, memory_order_relaxed))) {
-	VtCacheTrim(cachePtr);
-    }
-    pagePtr = cachePtr->pages[bucket];
     if (pagePtr != &vtEmptyPage) {
 	VtPageCollect(pagePtr);
 	if (pagePtr->freePtr != NULL || VtPageExtend(pagePtr)) {

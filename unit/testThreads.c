@@ -359,8 +359,8 @@ TestChurn(void)
  *	A thread that frees blocks of a live thread's pages keeps them, up to
  *	the hold option, and hands them out for its own next allocations of
  *	the bucket; kept blocks count as free, a second free of one panics,
- *	and they go onto their pages' remote lists when the thread trims or
- *	exits. Blocks of orphans, and blocks of buckets the thread does not
+ *	and they go onto their pages' remote lists when the thread trims
+ *	(also when another thread asked for the trim) or exits. Blocks of orphans, and blocks of buckets the thread does not
  *	allocate from, are not kept.
  *
  *----------------------------------------------------------------------
@@ -400,6 +400,15 @@ HoldAndExit(
     return NULL;
 }
 
+static void *
+TrimThread(
+    void *data)
+{
+    (void) data;
+    Vt_Trim();
+    return NULL;
+}
+
 static uint32_t
 RemoteCount(
     void *ptr)
@@ -416,7 +425,7 @@ TestHold(void)
     int64_t hold = VtOptionGet(VT_OPTION_HOLD);
     VtStats before, stats;
     uint32_t remote;
-    void *ptr, *drain[64];
+    void *ptr, *trimmed, *drain[64];
     int i, drained;
 
     pthread_barrier_init(&barrier, NULL, 2);
@@ -468,12 +477,20 @@ TestHold(void)
     CHECK(RemoteCount(holdBlocks[1]) >= 3);
 
     /*
-     * A trim gives them back; with 0 nothing is kept.
+     * A trim asked for by another thread gives them back at this thread's
+     * next slow path, before they would serve it; with 0 nothing is kept.
      */
 
-    Vt_Trim();
+    pthread_create(&other, NULL, TrimThread, NULL);
+    pthread_join(other, NULL);
+    CHECK(vtCachePtr->heldBytes == 2 * blockSize);
+    trimmed = VtMalloc(HOLD_SIZE);
     CHECK(vtCachePtr->heldBytes == 0 && vtCachePtr->held[bucket] == NULL);
     CHECK(RemoteCount(holdBlocks[1]) >= 5);
+    for (i = 1; i <= 5; i++) {
+	CHECK(trimmed != holdBlocks[i]);
+    }
+    VtFree(trimmed);
     VtOptionSet(VT_OPTION_HOLD, 0);
     VtFree(holdBlocks[6]);
     CHECK(vtCachePtr->heldBytes == 0);
