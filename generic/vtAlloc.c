@@ -65,6 +65,7 @@ VtMallocSlow(
 
 	pagePtr = VtPageOf(blockPtr);
 	cachePtr->held[bucket] = VtBlockTaken(blockPtr);
+	cachePtr->heldCount[bucket]--;
 	VtBump(&cachePtr->heldBytes, -(uint64_t) pagePtr->blockSize);
 	return VtHandOut(cachePtr, pagePtr, blockPtr, bucket, size);
     }

@@ -291,7 +291,7 @@ VtFree(
  *	thread allocates blocks of the bucket itself (it has a current page
  *	there) and the page has an owner, the thread holds the block for its
  *	own next allocation of the bucket, up to the hold option's bytes in
- *	all: a block it has just touched is handed out again while still in
+ *	all and VT_HOLD_MAX blocks per bucket: a block it has just touched is handed out again while still in
  *	its processor's cache, and blocks it frees into the pages of an owner
  *	that is not running (descheduled, or blocked in a server) serve it
  *	instead of new pages. Otherwise the block goes onto the page's remote
@@ -327,12 +327,14 @@ FreeRemote(
     }
 #endif
     if (cachePtr->pages[bucket] != &vtEmptyPage
+	    && cachePtr->heldCount[bucket] < VT_HOLD_MAX
 	    && VtLoad(&cachePtr->heldBytes) + pagePtr->blockSize
 	    <= (uint64_t) VtOption(HOLD)
 	    && atomic_load_explicit(&pagePtr->ownerPtr,
 	    memory_order_relaxed) != NULL) {
 	VtBlockFreed(blockPtr, cachePtr->held[bucket]);
 	cachePtr->held[bucket] = blockPtr;
+	cachePtr->heldCount[bucket]++;
 	VtBump(&cachePtr->heldBytes, pagePtr->blockSize);
 	return;
     }
@@ -431,6 +433,7 @@ VtReleaseHeld(
 	    cachePtr->held[bucket] = VtLinkGet(blockPtr);
 	    PushRemote(cachePtr, VtPageOf(blockPtr), blockPtr);
 	}
+	cachePtr->heldCount[bucket] = 0;
     }
     VtStore(&cachePtr->heldBytes, 0);
 }

@@ -357,16 +357,17 @@ TestChurn(void)
  * TestHold --
  *
  *	A thread that frees blocks of a live thread's pages keeps them, up to
- *	the hold option, and hands them out for its own next allocations of
- *	the bucket; kept blocks count as free, a second free of one panics,
- *	and they go onto their pages' remote lists when the thread trims
- *	(also when another thread asked for the trim) or exits. Blocks of orphans, and blocks of buckets the thread does not
- *	allocate from, are not kept.
+ *	the hold option and VT_HOLD_MAX per bucket, and hands them out for
+ *	its own next allocations of the bucket; kept blocks count as free, a
+ *	second free of one panics, and they go onto their pages' remote lists
+ *	when the thread trims (also when another thread asked for the trim)
+ *	or exits. Blocks of orphans, and blocks of buckets the thread does
+ *	not allocate from, are not kept.
  *
  *----------------------------------------------------------------------
  */
 
-enum { HOLD_SIZE = 3000, HOLD_BLOCKS = 40 };
+enum { HOLD_SIZE = 3000, HOLD_FIRST = 40, HOLD_BLOCKS = 80 };
 static void *holdBlocks[HOLD_BLOCKS];
 
 static void *
@@ -497,6 +498,18 @@ TestHold(void)
     VtOptionSet(VT_OPTION_HOLD, hold);
 
     /*
+     * At most VT_HOLD_MAX blocks of a bucket.
+     */
+
+    for (i = HOLD_FIRST; i < HOLD_FIRST + VT_HOLD_MAX + 2; i++) {
+	VtFree(holdBlocks[i]);
+    }
+    CHECK(vtCachePtr->heldCount[bucket] == VT_HOLD_MAX);
+    CHECK(vtCachePtr->heldBytes == VT_HOLD_MAX * blockSize);
+    Vt_Trim();
+    CHECK(vtCachePtr->heldCount[bucket] == 0);
+
+    /*
      * A thread that exits gives its kept blocks back.
      */
 
@@ -513,7 +526,8 @@ TestHold(void)
     pthread_barrier_wait(&barrier);
     pthread_join(owner, NULL);
     for (i = 7; i < HOLD_BLOCKS; i++) {
-	if (i < 29 || i > 31) {
+	if ((i < 29 || i > 31)
+		&& (i < HOLD_FIRST || i >= HOLD_FIRST + VT_HOLD_MAX + 2)) {
 	    VtFree(holdBlocks[i]);
 	}
     }
@@ -526,6 +540,103 @@ TestHold(void)
     for (i = 0; i < drained; i++) {
 	VtFree(drain[i]);
     }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestHoldPins --
+ *
+ *	A thread frees, in random order, every block of a structure that
+ *	another thread built, then stays idle; the builder goes on working.
+ *	The blocks the idle thread holds must not keep the emptied pages
+ *	from going back (each held block keeps its page).
+ *
+ *----------------------------------------------------------------------
+ */
+
+enum { PIN_BLOCKS = 100000 };
+static void *pinBlocks[PIN_BLOCKS];
+
+static void *
+PinBuilder(
+    void *data)
+{
+    static void *scratch[20000];
+    int i, round;
+
+    (void) data;
+    for (i = 0; i < PIN_BLOCKS; i++) {
+	pinBlocks[i] = VtMalloc(64);
+    }
+    pthread_barrier_wait(&barrier);	/* Built. */
+    pthread_barrier_wait(&barrier);	/* Freed by the other thread. */
+    for (round = 0; round < 10; round++) {
+	for (i = 0; i < 20000; i++) {
+	    scratch[i] = VtMalloc(64);
+	}
+	for (i = 0; i < 20000; i++) {
+	    VtFree(scratch[i]);
+	}
+    }
+    pthread_barrier_wait(&barrier);	/* Worked. */
+    pthread_barrier_wait(&barrier);	/* Measured. */
+    return NULL;
+}
+
+static void *
+PinFreer(
+    void *data)
+{
+    void *own = VtMalloc(64);		/* It allocates the bucket too. */
+    uint64_t seed = 7;
+    int i;
+
+    (void) data;
+    pthread_barrier_wait(&barrier);
+    for (i = PIN_BLOCKS - 1; i > 0; i--) {
+	int j = (int) (TestRandom(&seed) % (uint64_t) (i + 1));
+	void *swap = pinBlocks[i];
+
+	pinBlocks[i] = pinBlocks[j];
+	pinBlocks[j] = swap;
+    }
+    for (i = 0; i < PIN_BLOCKS; i++) {
+	VtFree(pinBlocks[i]);
+    }
+    pthread_barrier_wait(&barrier);
+    pthread_barrier_wait(&barrier);	/* Idle while measured. */
+    pthread_barrier_wait(&barrier);
+    VtFree(own);
+    return NULL;
+}
+
+static void
+TestHoldPins(void)
+{
+    pthread_t builder, freer;
+    VtStats before, built, after;
+
+    VtGetStats(&before, NULL, NULL);
+    pthread_barrier_init(&barrier, NULL, 3);
+    pthread_create(&builder, NULL, PinBuilder, NULL);
+    pthread_create(&freer, NULL, PinFreer, NULL);
+    pthread_barrier_wait(&barrier);
+    VtGetStats(&built, NULL, NULL);
+    pthread_barrier_wait(&barrier);
+    pthread_barrier_wait(&barrier);
+    VtGetStats(&after, NULL, NULL);
+    pthread_barrier_wait(&barrier);
+    pthread_join(builder, NULL);
+    pthread_join(freer, NULL);
+    printf("    pages in use: %llu built, %llu after (held %llu bytes)\n",
+	    (unsigned long long) (built.pagesInuse - before.pagesInuse),
+	    (unsigned long long) (after.pagesInuse - before.pagesInuse),
+	    (unsigned long long) after.held);
+    CHECK(built.pagesInuse - before.pagesInuse >= PIN_BLOCKS * 64
+	    / VT_SLICE_SIZE);
+    CHECK(after.pagesInuse - before.pagesInuse
+	    < (built.pagesInuse - before.pagesInuse) / 2);
 }
 
 int
@@ -541,5 +652,6 @@ main(
     RunTest("orphan pages", TestOrphans);
     RunTest("thread churn", TestChurn);
     RunTest("blocks of other threads kept", TestHold);
+    RunTest("held blocks keep no emptied pages", TestHoldPins);
     return TestSummary("testThreads");
 }
