@@ -309,8 +309,9 @@ CacheExit(
  *
  * VtCacheDissolve --
  *
- *	Dissolve the calling thread's cache: its empty current pages stay
- *	with it, within the reserve, and the cache is parked for the next
+ *	Dissolve the calling thread's cache: the blocks it holds go onto
+ *	their pages' remote lists (see FreeRemote); its empty current pages
+ *	stay with it, within the reserve, and the cache is parked for the next
  *	thread (which then starts with carved pages and no trip to the
  *	shared cache: thread churn); other pages without live blocks go back
  *	to their segments and are released at once beyond the reserve; pages

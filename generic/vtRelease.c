@@ -274,9 +274,10 @@ VtSweepOrphans(void)
  *
  * VtCacheTrim --
  *
- *	Trim the calling thread's cache: collect the remote frees of all its
- *	pages, give back every page with no live block (the current pages
- *	too), and release all free runs.
+ *	Trim the calling thread's cache: give back the blocks it holds (see
+ *	FreeRemote), collect the remote frees of all its pages, give back
+ *	every page with no live block (the current pages too), and release
+ *	all free runs.
  *
  * Results:
  *	None.
