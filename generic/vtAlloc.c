@@ -265,7 +265,8 @@ Move(
 
     if (size <= VT_SMALL_MAX && room > VT_SMALL_MAX) {
 	room = VT_SMALL_MAX;		/* A run of a slice would be more than
-					 * twice the size: it could not stay. */
+					 * twice the size: it could not stay.
+					 */
     }
     if (size <= usable || room <= size || room > VT_LARGE_MAX) {
 	room = size;

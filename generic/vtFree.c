@@ -291,13 +291,14 @@ VtFree(
  *	thread allocates blocks of the bucket itself (it has a current page
  *	there) and the page has an owner, the thread holds the block for its
  *	own next allocation of the bucket, up to the hold option's bytes in
- *	all and VT_HOLD_MAX blocks per bucket: a block it has just touched is handed out again while still in
- *	its processor's cache, and blocks it frees into the pages of an owner
- *	that is not running (descheduled, or blocked in a server) serve it
- *	instead of new pages. Otherwise the block goes onto the page's remote
- *	list (PushRemote). A held block stays counted as live in its page,
- *	so the page cannot be given back meanwhile. Blocks of orphans are not
- *	held: the sweep gives orphans back once their blocks are freed.
+ *	all and VT_HOLD_MAX blocks per bucket: a block it has just touched
+ *	is handed out again while still in its processor's cache, and blocks
+ *	it frees into the pages of an owner that is not running (descheduled,
+ *	or blocked in a server) serve it instead of new pages. Otherwise the
+ *	block goes onto the page's remote list (PushRemote). A held block
+ *	stays counted as live in its page, so the page cannot be given back
+ *	meanwhile. Blocks of orphans are not held: the sweep gives orphans
+ *	back once their blocks are freed.
  *
  * Results:
  *	None.

@@ -415,7 +415,8 @@ struct VtCache {
     VtPageList full[VT_NBUCKETS];	/* Pages with none (at last look). */
     VtBlock *held[VT_NBUCKETS];		/* Blocks of other caches' pages that
 					 * this thread freed and keeps for its
-					 * own next allocations (FreeRemote).*/
+					 * own next allocations (FreeRemote).
+					 */
     _Atomic uint64_t heldBytes;		/* Their bytes (the hold option caps
 					 * them; read by VtGetStats). */
     uint16_t heldCount[VT_NBUCKETS];	/* Held blocks per bucket (at most
