@@ -234,7 +234,7 @@ CheckInvariants(void)
 		(unsigned long long) stats.inuse);
 	abort();
     }
-    VtSharedLock(NULL);
+    VtSharedLock(NULL, 0);
     for (segPtr = vtShared.segmentsPtr; segPtr != NULL;
 	    segPtr = segPtr->nextPtr) {
 	if (!VtSegmentIsValid(segPtr)) {

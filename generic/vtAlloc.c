@@ -102,7 +102,7 @@ LargeAlloc(
 {
     VtPage *pagePtr;
 
-    VtSharedLock(&cachePtr->counters[VT_NBUCKETS]);
+    VtSharedLock(cachePtr, VT_NBUCKETS);
     if (size > VT_LARGE_MAX || offset != VT_SLICE_SIZE) {
 	pagePtr = VtHugeAlloc(size, offset);
     } else {
@@ -120,7 +120,7 @@ LargeAlloc(
 	return NULL;
     }
     VtTrackAlloc(pagePtr->start, size);
-    VtCount(&cachePtr->counters[VT_NBUCKETS], allocs);
+    VtCount(&cachePtr->counts, VT_NBUCKETS, allocs);
     (void) cachePtr;
     return pagePtr->start;
 }

@@ -170,16 +170,17 @@ ForkChild(void)
 
 void
 VtSharedLock(
-    VtCounters *countersPtr)
+    VtCache *cachePtr,
+    unsigned bucket)
 {
     if (!VtpLockTry(&vtShared.lock)) {
 	VtpLockAcquire(&vtShared.lock);
-	if (countersPtr != NULL) {
-	    VtCount(countersPtr, waits);
+	if (cachePtr != NULL) {
+	    VtCount(&cachePtr->counts, bucket, waits);
 	}
     }
-    if (countersPtr != NULL) {
-	VtCount(countersPtr, locks);
+    if (cachePtr != NULL) {
+	VtCount(&cachePtr->counts, bucket, locks);
     }
 }
 
@@ -230,7 +231,7 @@ VtCacheGet(
 	return cachePtr;
     }
     VtInit();
-    VtSharedLock(NULL);
+    VtSharedLock(NULL, 0);
     for (linkPtr = &vtShared.freeCachesPtr; *linkPtr != NULL
 	    && ((*linkPtr)->parkedBytes != 0) != toAlloc;
 	    linkPtr = &(*linkPtr)->nextPtr) {
@@ -342,7 +343,7 @@ VtCacheDissolve(
 
     vtCachePtr = &vtEmptyCache;
     VtReleaseHeld(cachePtr);
-    VtSharedLock(NULL);
+    VtSharedLock(NULL, 0);
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	VtPage *lists[2];
 
@@ -383,8 +384,8 @@ VtCacheDissolve(
     }
     for (i = 0; i <= VT_NBUCKETS; i++) {
 #define VT_RETIRE(name, key) \
-	VtBump(&vtShared.retired[i].name, VtLoad(&cachePtr->counters[i].name));\
-	VtStore(&cachePtr->counters[i].name, 0);
+	VtBump(&vtShared.retired.name[i], VtLoad(&cachePtr->counts.name[i]));\
+	VtStore(&cachePtr->counts.name[i], 0);
 	VT_BUCKET_COUNTERS(VT_RETIRE)
 #undef VT_RETIRE
     }
@@ -512,7 +513,7 @@ SharedPage(
     VtPage *pagePtr;
     int looks;
 
-    VtSharedLock(&cachePtr->counters[bucket]);
+    VtSharedLock(cachePtr, bucket);
     looks = 0;
     while (looks < VT_ORPHAN_LOOKS && orphansPtr->count > 0) {
 	pagePtr = orphansPtr->firstPtr;
@@ -671,7 +672,7 @@ VtCachePageEmptied(
     }
     if (pagePtr->used == 0) {
 	VtListRemove(&cachePtr->partial[bucket], pagePtr);
-	VtSharedLock(&cachePtr->counters[bucket]);
+	VtSharedLock(cachePtr, bucket);
 	VtRunFree(pagePtr);
 	VtSharedUnlock();
     }

@@ -20,23 +20,51 @@ static VT_NOINLINE void	FreeRemote(VtCache *cachePtr, VtPage *pagePtr,
 static void		PushRemote(VtCache *cachePtr, VtPage *pagePtr,
 			    VtBlock *blockPtr);
 static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr);
+static VT_NOINLINE void	FreeOther(void *ptr);
 static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
 			    const char *what, const char *why);
+static VT_NOINLINE VtPage *FindOther(const void *ptr, VtPage *pagePtr,
+			    uint32_t *indexPtr, const char **whyPtr);
+
+/*
+ * FindBlock's test that an offset into a page of small blocks is a multiple
+ * of the block size, from the product that gives the block's index. With
+ * recip = 2^40 / blockSize rounded up, offset = k * blockSize + r and
+ * offset * recip = k * 2^40 + low: low < 2^19 if r == 0 (it is k times the
+ * rounding error, below the page's size), and low >= recip >= 2^25
+ * otherwise (blocks are at most 2^15 bytes); low < 2^40 either way, so the
+ * index k is exact. Bits 24..39 of the product are therefore 0 exactly at
+ * the start of a block.
+ */
+
+#define VT_OFF_BLOCK_BITS	((((uint64_t) 1 << 40) - 1) \
+				    & ~(((uint64_t) 1 << 24) - 1))
+
+#if VT_SMALL_MAX > (1 << 15) \
+	|| (VT_MAX_PAGE_SLICES << VT_SLICE_SHIFT) > (1 << 19)
+#   error "FindBlock's test of block boundaries needs blocks of at most \
+2^15 bytes in pages of at most 2^19"
+#endif
 
 /*
  *----------------------------------------------------------------------
  *
- * FindBlock --
+ * SmallIndex, FindBlock --
  *
- *	Validate a pointer handed back by a caller. Whether the block is
+ *	SmallIndex: is ptr the start of a carved block of a page of small
+ *	blocks (its index in *indexPtr)? FindBlock: validate a pointer
+ *	handed back by a caller. Whether the block is
  *	live is read from its free cookie, or with `bySide` (statistics
  *	compiled in) from its page's side array: realloc and usable size
  *	then leave the block's own memory alone (a cache miss when a buffer
  *	is appended to at its end), and realloc writes that entry anyway.
+ *	The common case, the start of a carved small block, takes one test:
+ *	every run that is not a page of small blocks, and a segment's header
+ *	slice, has capacity 0 (see RunMap).
  *
  * Results:
- *	The page of the live block at ptr, with the block's index in
- *	*indexPtr; NULL with the reason in *whyPtr if ptr is not a live
+ *	FindBlock: the page of the live block at ptr, with the block's index
+ *	in *indexPtr; NULL with the reason in *whyPtr if ptr is not a live
  *	block of vtalloc.
  *
  * Side effects:
@@ -44,6 +72,20 @@ static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
  *
  *----------------------------------------------------------------------
  */
+
+VT_INLINE int
+SmallIndex(
+    const VtPage *pagePtr,
+    const void *ptr,
+    uint32_t *indexPtr)
+{
+    uint64_t scaled = (uint64_t) ((const uint8_t *) ptr - pagePtr->start)
+	    * pagePtr->recip;
+
+    *indexPtr = (uint32_t) (scaled >> 40);
+    return *indexPtr < VtLoad(&pagePtr->capacity)
+	    && (scaled & VT_OFF_BLOCK_BITS) == 0;
+}
 
 VT_INLINE VtPage *
 FindBlock(
@@ -53,7 +95,6 @@ FindBlock(
     int bySide)
 {
     VtPage *pagePtr;
-    uint32_t index;
 
     if (VT_UNLIKELY(!VtSegmentKnown(ptr))) {
 	*whyPtr = "not vtalloc's memory (never allocated by it, or "
@@ -61,35 +102,51 @@ FindBlock(
 	return NULL;
     }
     pagePtr = VtPageOf(ptr);
-    if (VT_UNLIKELY(pagePtr == NULL)) {
+    if (VT_UNLIKELY(!SmallIndex(pagePtr, ptr, indexPtr))) {
+	return FindOther(ptr, pagePtr, indexPtr, whyPtr);
+    }
+    if (VT_UNLIKELY(bySide ? VtSlackGet(pagePtr, *indexPtr) == 0
+	    : VtBlockIsFree(pagePtr, *indexPtr, ptr))) {
+	*whyPtr = "the block is already free (double free)";
+	return NULL;
+    }
+    return pagePtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * FindOther --
+ *
+ *	FindBlock for a pointer that is not the start of a carved small
+ *	block: a large block, or a bad pointer.
+ *
+ * Results:
+ *	See FindBlock.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VT_NOINLINE VtPage *
+FindOther(
+    const void *ptr,
+    VtPage *pagePtr,
+    uint32_t *indexPtr,
+    const char **whyPtr)
+{
+    if (pagePtr == &VtSegmentOf(ptr)->pages[0]) {
 	*whyPtr = "inside vtalloc's own headers";
 	return NULL;
     }
-    if (VT_LIKELY(pagePtr->state == VT_PAGE_SMALL)) {
-	index = VtBlockIndex(pagePtr, ptr);
-	if (VT_UNLIKELY(index >= VtLoad(&pagePtr->capacity)
-		|| pagePtr->start + (size_t) index * pagePtr->blockSize
-		!= (const uint8_t *) ptr)) {
-	    *whyPtr = "not the start of a block";
-	    return NULL;
-	}
-	if (VT_UNLIKELY(bySide ? VtSlackGet(pagePtr, index) == 0
-		: VtBlockIsFree(pagePtr, index, ptr))) {
-	    *whyPtr = "the block is already free (double free)";
-	    return NULL;
-	}
-	*indexPtr = index;
-	return pagePtr;
-    }
-    if (pagePtr->state == VT_PAGE_LARGE) {
-	if (VT_UNLIKELY(ptr != pagePtr->start)) {
-	    *whyPtr = "not the start of a block";
-	    return NULL;
-	}
+    if (pagePtr->state == VT_PAGE_LARGE && ptr == pagePtr->start) {
 	*indexPtr = 0;
 	return pagePtr;
     }
-    *whyPtr = "in a free page (double free?)";
+    *whyPtr = pagePtr->state == VT_PAGE_FREE ? "in a free page (double free?)"
+	    : "not the start of a block";
     return NULL;
 }
 
@@ -238,34 +295,35 @@ VtFree(
     VtBlock *blockPtr = ptr;
     VtCache *cachePtr;
     VtPage *pagePtr;
-    const char *why;
     uint32_t index;
 
     if (VT_UNLIKELY(ptr == NULL)) {
 	return;
     }
-    pagePtr = FindBlock(ptr, &index, &why, 0);
-    if (VT_UNLIKELY(pagePtr == NULL)) {
-	BadBlock(ptr, "free", why);
+    if (VT_UNLIKELY(!VtSegmentKnown(ptr))) {
+	FreeOther(ptr);
+	return;
+    }
+    pagePtr = VtPageOf(ptr);
+    if (VT_UNLIKELY(!SmallIndex(pagePtr, ptr, &index)
+	    || VtBlockIsFree(pagePtr, index, blockPtr))) {
+	FreeOther(ptr);
+	return;
     }
     cachePtr = vtCachePtr;
     VtTrackFree(ptr);
-    if (VT_UNLIKELY(pagePtr->state != VT_PAGE_SMALL)) {
-	FreeLarge(cachePtr, pagePtr);
-	return;
-    }
 #if VT_DEBUG
     VtTrackOpen(ptr, pagePtr->blockSize);
     memset((uint8_t *) ptr + sizeof(VtBlock), VT_FREE_FILL,
 	    pagePtr->blockSize - sizeof(VtBlock));
     VtTrackClose(ptr, pagePtr->blockSize);
 #endif
-    VtSlackSet(pagePtr, index, 0);
     if (VT_LIKELY(atomic_load_explicit(&pagePtr->ownerPtr,
 	    memory_order_relaxed) == cachePtr)) {
-	VtCount(&cachePtr->counters[pagePtr->bucket], frees);
 	VtBlockFreed(blockPtr, pagePtr->freePtr);
 	pagePtr->freePtr = blockPtr;
+	VtSlackSet(pagePtr, index, 0);
+	VtCount(&cachePtr->counts, pagePtr->bucket, frees);
 
 	/*
 	 * The current page stays when it empties (no call for the usual
@@ -279,7 +337,42 @@ VtFree(
 	}
 	return;
     }
+    VtSlackSet(pagePtr, index, 0);	/* Before another thread can have
+					 * the block. */
     FreeRemote(cachePtr, pagePtr, blockPtr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * FreeOther --
+ *
+ *	VtFree of anything but a live small block: a large block, or a bad
+ *	pointer.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	See FreeLarge; panics, naming the pointer and the reason, if ptr is
+ *	not a live block.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VT_NOINLINE void
+FreeOther(
+    void *ptr)
+{
+    const char *why;
+    uint32_t index;
+    VtPage *pagePtr = FindBlock(ptr, &index, &why, 0);
+
+    if (pagePtr == NULL) {
+	BadBlock(ptr, "free", why);
+    }
+    VtTrackFree(ptr);
+    FreeLarge(vtCachePtr, pagePtr);
 }
 
 /*
@@ -323,8 +416,8 @@ FreeRemote(
     }
 #if VT_STATS
     if (cachePtr != &vtEmptyCache) {
-	VtCount(&cachePtr->counters[bucket], frees);
-	VtCount(&cachePtr->counters[bucket], remoteFrees);
+	VtCount(&cachePtr->counts, bucket, frees);
+	VtCount(&cachePtr->counts, bucket, remoteFrees);
     }
 #endif
     if (cachePtr->pages[bucket] != &vtEmptyPage
@@ -397,8 +490,7 @@ PushRemote(
 	 * other threads go back to the OS.
 	 */
 
-	VtSharedLock(cachePtr == &vtEmptyCache ? NULL
-		: &cachePtr->counters[bucket]);
+	VtSharedLock(cachePtr == &vtEmptyCache ? NULL : cachePtr, bucket);
 	VtSharedUnlock();
     }
 }
@@ -468,11 +560,10 @@ FreeLarge(
     }
 #if VT_STATS
     if (cachePtr != &vtEmptyCache) {
-	VtCount(&cachePtr->counters[VT_NBUCKETS], frees);
+	VtCount(&cachePtr->counts, VT_NBUCKETS, frees);
     }
 #endif
-    VtSharedLock(cachePtr == &vtEmptyCache ? NULL
-	    : &cachePtr->counters[VT_NBUCKETS]);
+    VtSharedLock(cachePtr == &vtEmptyCache ? NULL : cachePtr, VT_NBUCKETS);
     if (segPtr->kind == VT_SEGMENT_HUGE) {
 	VtHugeFree(segPtr);
     } else {

@@ -256,10 +256,22 @@ typedef struct VtCounters {
 #undef VT_DECLARE_COUNTER
 } VtCounters;
 
+/*
+ * A cache's counters: one array per counter, indexed by bucket (the fast
+ * paths then reach an entry with one indexed access).
+ */
+
+typedef struct VtCounterArrays {
+#define VT_DECLARE_COUNTERS(name, key) _Atomic uint64_t name[VT_NBUCKETS + 1];
+    VT_BUCKET_COUNTERS(VT_DECLARE_COUNTERS)
+#undef VT_DECLARE_COUNTERS
+} VtCounterArrays;
+
 #if VT_STATS
-#   define VtCount(countersPtr, name) VtBump(&(countersPtr)->name, 1)
+#   define VtCount(arraysPtr, bucket, name) \
+	VtBump(&(arraysPtr)->name[bucket], 1)
 #else
-#   define VtCount(countersPtr, name) ((void) 0)
+#   define VtCount(arraysPtr, bucket, name) ((void) 0)
 #endif
 
 /*
@@ -327,7 +339,8 @@ typedef struct VT_ALIGNED(128) VtPage {
      * First unit: read by every free, written on slow paths only.
      */
 
-    _Atomic uint32_t capacity;		/* Blocks carved so far. */
+    _Atomic uint32_t capacity;		/* Blocks carved so far; 0 unless a
+					 * page of small blocks. */
     uint32_t reserved;			/* Blocks that fit in the page. */
     uint32_t blockSize;			/* Bytes of each block. */
     uint16_t bucket;			/* Bucket of the blocks. */
@@ -434,7 +447,7 @@ struct VtCache {
 					 * (shared lock). */
     uintptr_t threadId;			/* Platform id of that thread. */
     VtCache *nextPtr;			/* All caches, or free caches. */
-    VtCounters counters[VT_NBUCKETS + 1];
+    VtCounterArrays counts;
 };
 
 /*
@@ -483,7 +496,7 @@ typedef struct VtShared {
     _Atomic uint64_t trimEpoch;		/* Raised by every trim. */
     _Atomic int orphanFreed;		/* A block was freed into an orphan
 					 * since the last sweep. */
-    VtCounters retired[VT_NBUCKETS + 1];/* Counters of exited threads. */
+    VtCounterArrays retired;		/* Counters of exited threads. */
 } VtShared;
 
 /*
@@ -599,8 +612,9 @@ VtSegmentOf(
 }
 
 /*
- * The header of the run (page) holding a pointer into vtalloc's memory, or
- * NULL inside a segment's own header slices.
+ * The header of the run (page) holding a pointer into vtalloc's memory;
+ * inside a segment's header slice, that slice's header, which is never a
+ * run (state VT_PAGE_NONE, capacity 0).
  */
 
 VT_INLINE VtPage *
@@ -855,7 +869,7 @@ MODULE_SCOPE int	VtPageIsValid(const VtPage *pagePtr);
 
 /* vtCache.c */
 MODULE_SCOPE void	VtInit(void);
-MODULE_SCOPE void	VtSharedLock(VtCounters *countersPtr);
+MODULE_SCOPE void	VtSharedLock(VtCache *cachePtr, unsigned bucket);
 MODULE_SCOPE void	VtSharedUnlock(void);
 MODULE_SCOPE VtCache *	VtCacheGet(int toAlloc);
 MODULE_SCOPE void	(*vtCacheCreatedProc)(void);
@@ -1052,7 +1066,7 @@ VtHandOut(
     unsigned bucket,
     size_t size)
 {
-    VtCount(&cachePtr->counters[bucket], allocs);
+    VtCount(&cachePtr->counts, bucket, allocs);
     VtSlackSet(pagePtr, VtBlockIndex(pagePtr, blockPtr),
 	    1 + pagePtr->blockSize - size);
 #if VT_DEBUG

@@ -298,7 +298,7 @@ VtCacheTrim(
     cachePtr->trimEpoch = atomic_load_explicit(&vtShared.trimEpoch,
 	    memory_order_relaxed);
     VtReleaseHeld(cachePtr);
-    VtSharedLock(NULL);
+    VtSharedLock(NULL, 0);
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	pagePtr = cachePtr->pages[bucket];
 	if (pagePtr != &vtEmptyPage) {
@@ -358,7 +358,7 @@ VtTrim(void)
     if (vtCachePtr != &vtEmptyCache) {
 	VtCacheTrim(vtCachePtr);
     }
-    VtSharedLock(NULL);
+    VtSharedLock(NULL, 0);
     VtSweepOrphans();
     VtPurge(1, 0);
     VtSharedUnlock();

@@ -184,6 +184,7 @@ SegmentNew(
     for (i = 0; i < VT_SLICES; i++) {
 	segPtr->pages[i].index = (uint8_t) i;
     }
+    segPtr->map[0] = &segPtr->pages[0];	/* The header slice: no blocks. */
     if (kind == VT_SEGMENT_HUGE) {
 	vtShared.hugeBytes += size;
     }
@@ -202,13 +203,14 @@ SegmentNew(
  *
  * RunMap --
  *
- *	Point the slice map of slices first .. first+slices-1 at pagePtr.
+ *	Point the slice map of slices first .. first+slices-1 at pagePtr, a
+ *	run that holds no small blocks (yet).
  *
  * Results:
  *	None.
  *
  * Side effects:
- *	Changes the segment's map.
+ *	Changes the segment's map; the run's capacity is 0.
  *
  *----------------------------------------------------------------------
  */
@@ -222,6 +224,8 @@ RunMap(
 {
     unsigned i;
 
+    VtStore(&pagePtr->capacity, 0);	/* Until it is a page of small
+					 * blocks: see FindBlock. */
     for (i = first; i < first + slices; i++) {
 	segPtr->map[i] = pagePtr;
     }
@@ -839,7 +843,8 @@ VtSegmentCommitted(
  *	Check a segment's invariants (shared lock held): the runs tile the
  *	slices, every slice maps to its run's header, no two free runs are
  *	adjacent (they would have been merged), free runs are on the list of
- *	their length, and usedSlices counts the slices in pages.
+ *	their length, usedSlices counts the slices in pages, and only pages
+ *	of small blocks have a capacity (FindBlock relies on it).
  *
  * Results:
  *	1 if the segment is consistent, 0 otherwise.
@@ -861,7 +866,8 @@ VtSegmentIsValid(
 	return segPtr->map[1] == &segPtr->pages[1]
 		&& segPtr->pages[1].state == VT_PAGE_LARGE;
     }
-    if (segPtr->map[0] != NULL) {
+    if (segPtr->map[0] != &segPtr->pages[0]
+	    || VtLoad(&segPtr->pages[0].capacity) != 0) {
 	return 0;
     }
     for (i = 1; i < VT_SLICES; i += segPtr->pages[i].slices) {
@@ -869,7 +875,9 @@ VtSegmentIsValid(
 	const VtPage *listPtr;
 
 	if (pagePtr->slices == 0 || i + pagePtr->slices > VT_SLICES
-		|| pagePtr->state == VT_PAGE_NONE) {
+		|| pagePtr->state == VT_PAGE_NONE
+		|| (pagePtr->state != VT_PAGE_SMALL
+		&& VtLoad(&pagePtr->capacity) != 0)) {
 	    return 0;
 	}
 	for (j = i; j < i + pagePtr->slices; j++) {

@@ -13,16 +13,19 @@
 #include "vtInt.h"
 
 static void		AddCounters(VtCounters *sumPtr,
-			    VtCounters *countersPtr);
+			    const VtCounterArrays *arraysPtr, unsigned bucket);
+static void		SumCounters(VtCounters *sumPtr,
+			    const VtCounters *countersPtr);
 static uint64_t		PageLive(const VtPage *pagePtr,
 			    uint64_t *requestedPtr);
 
 /*
  *----------------------------------------------------------------------
  *
- * AddCounters --
+ * AddCounters, SumCounters --
  *
- *	Add one set of counters to a sum.
+ *	Add a bucket's counters of a cache (AddCounters) or a set of counters
+ *	(SumCounters) to a sum.
  *
  * Results:
  *	None.
@@ -36,7 +39,19 @@ static uint64_t		PageLive(const VtPage *pagePtr,
 static void
 AddCounters(
     VtCounters *sumPtr,
-    VtCounters *countersPtr)
+    const VtCounterArrays *arraysPtr,
+    unsigned bucket)
+{
+#define VT_ADD(name, key) \
+    VtBump(&sumPtr->name, VtLoad(&arraysPtr->name[bucket]));
+    VT_BUCKET_COUNTERS(VT_ADD)
+#undef VT_ADD
+}
+
+static void
+SumCounters(
+    VtCounters *sumPtr,
+    const VtCounters *countersPtr)
 {
 #define VT_ADD(name, key) VtBump(&sumPtr->name, VtLoad(&countersPtr->name));
     VT_BUCKET_COUNTERS(VT_ADD)
@@ -133,12 +148,12 @@ VtGetStats(
 	memset(&cachesPtr[0], 0, sizeof(VtCacheStats));
 	for (i = 0; i <= VT_NBUCKETS; i++) {
 	    AddCounters(&cachesPtr[0].buckets[i].counters,
-		    &vtShared.retired[i]);
+		    &vtShared.retired, i);
 	}
 	slots = 1;
     }
     for (i = 0; i <= VT_NBUCKETS; i++) {
-	AddCounters(&statsPtr->buckets[i].counters, &vtShared.retired[i]);
+	AddCounters(&statsPtr->buckets[i].counters, &vtShared.retired, i);
     }
     for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
 	    cachePtr = cachePtr->nextPtr) {
@@ -162,10 +177,10 @@ VtGetStats(
 	     */
 
 	    memset(&counters, 0, sizeof(counters));
-	    AddCounters(&counters, &cachePtr->counters[i]);
-	    AddCounters(&statsPtr->buckets[i].counters, &counters);
+	    AddCounters(&counters, &cachePtr->counts, i);
+	    SumCounters(&statsPtr->buckets[i].counters, &counters);
 	    if (slotPtr != NULL) {
-		AddCounters(&slotPtr->buckets[i].counters, &counters);
+		SumCounters(&slotPtr->buckets[i].counters, &counters);
 	    }
 	}
     }

@@ -37,7 +37,7 @@ AllSegmentsValid(void)
     VtSegment *segPtr;
     int valid = 1;
 
-    VtSharedLock(NULL);
+    VtSharedLock(NULL, 0);
     for (segPtr = vtShared.segmentsPtr; segPtr != NULL;
 	    segPtr = segPtr->nextPtr) {
 	valid &= VtSegmentIsValid(segPtr);

@@ -405,7 +405,7 @@ TouchedWorker(
     if (data != NULL) {
 	touchedLocks = 0;
 	for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
-	    touchedLocks += VtLoad(&vtCachePtr->counters[bucket].locks);
+	    touchedLocks += VtLoad(&vtCachePtr->counts.locks[bucket]);
 	}
     }
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
@@ -458,7 +458,7 @@ TestTouched(void)
     CHECK(same == VT_NBUCKETS);
     CHECK(touchedLocks == 0);
 
-    VtSharedLock(NULL);
+    VtSharedLock(NULL, 0);
     VtUnpark();
     VtSharedUnlock();
     VtGetStats(&stats, NULL, NULL);
