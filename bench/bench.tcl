@@ -66,6 +66,18 @@ proc Run {peer args} {
     return [exec {*}$preload $program $how {*}$args 2>@stderr]
 }
 
+# The machine's CPU time so far, and the part of it the hypervisor gave to
+# other guests (steal), in ticks; {0 0} where /proc/stat is not there.
+proc CpuTicks {} {
+    if {[catch {open /proc/stat} f]} {
+	return {0 0}
+    }
+    set line [gets $f]
+    close $f
+    set ticks [lrange $line 1 8]
+    return [list [tcl::mathop::+ {*}$ticks] [lindex $ticks 7]]
+}
+
 proc Progress {text} {
     puts -nonewline stderr "$text "
     flush stderr
@@ -80,6 +92,7 @@ foreach {workload spec} $workloads {
     lassign $spec threads ops
     set ops [expr {$ops / $scale}]
     set runs {}
+    lassign [CpuTicks] total0 steal0
     for {set r 0} {$r < $repeats} {incr r} {
 	foreach peer $names {
 	    Progress "$workload/$peer"
@@ -92,6 +105,9 @@ foreach {workload spec} $workloads {
 		/ max(0.001, [dict get $out seconds])}] [dict get $out peakrss]]
 	}
     }
+    lassign [CpuTicks] total1 steal1
+    dict set stolen $workload [expr {100.0 * ($steal1 - $steal0)
+	/ max(1, $total1 - $total0)}]
     foreach peer $names {
 	set sorted [lsort -real -index 0 [dict get $runs $peer]]
 	lassign [lindex $sorted [expr {[llength $sorted] / 2}]] rate peakRss
@@ -156,13 +172,17 @@ puts $f "[clock format [clock seconds] -format {%Y-%m-%d} -gmt 1],\
 	mean anything)" : "median of $repeats runs, peers interleaved"}]; ratios are vtalloc's\
 	figure over the peer's, measured in the same run.\n"
 puts $f "## Throughput (million operations per second)\n"
-puts $f "| workload | [join $names { | }] |"
-puts $f "|---|[string repeat ---| [llength $names]]"
+puts $f "The last column is the share of the machine's CPU time that the\
+	hypervisor gave to other guests while the row ran: the higher, the\
+	noisier the row.\n"
+puts $f "| workload | [join $names { | }] | CPU stolen |"
+puts $f "|---|[string repeat ---| [llength $names]]---|"
 foreach workload [dict keys $workloads] {
     set row "| $workload |"
     foreach peer $names {
 	append row [format " %.2f |" [expr {[dict get $speed $workload $peer] / 1e6}]]
     }
+    append row [format " %.0f%% |" [dict get $stolen $workload]]
     puts $f $row
 }
 puts $f "\n## vtalloc's throughput over each peer's\n"
