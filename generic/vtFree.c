@@ -53,12 +53,9 @@ static VT_NOINLINE VtPage *FindOther(const void *ptr, VtPage *pagePtr,
  *
  *	SmallIndex: is ptr the start of a carved block of a page of small
  *	blocks (its index in *indexPtr)? FindBlock: validate a pointer
- *	handed back by a caller. Whether the block is
- *	live is read from its free cookie, or with `bySide` (statistics
- *	compiled in) from its page's side array: realloc and usable size
- *	then leave the block's own memory alone (a cache miss when a buffer
- *	is appended to at its end), and realloc writes that entry anyway.
- *	The common case, the start of a carved small block, takes one test:
+ *	handed back by a caller; whether the block is live is read from its
+ *	free cookie (VtBlockIsFree). The common case, the start of a carved
+ *	small block, takes one test:
  *	every run that is not a page of small blocks, and a segment's header
  *	slice, has capacity 0 (see RunMap).
  *
@@ -91,8 +88,7 @@ VT_INLINE VtPage *
 FindBlock(
     const void *ptr,
     uint32_t *indexPtr,
-    const char **whyPtr,
-    int bySide)
+    const char **whyPtr)
 {
     VtPage *pagePtr;
 
@@ -105,8 +101,7 @@ FindBlock(
     if (VT_UNLIKELY(!SmallIndex(pagePtr, ptr, indexPtr))) {
 	return FindOther(ptr, pagePtr, indexPtr, whyPtr);
     }
-    if (VT_UNLIKELY(bySide ? VtSlackGet(pagePtr, *indexPtr) == 0
-	    : VtBlockIsFree(pagePtr, *indexPtr, ptr))) {
+    if (VT_UNLIKELY(VtBlockIsFree(pagePtr, *indexPtr, ptr))) {
 	*whyPtr = "the block is already free (double free)";
 	return NULL;
     }
@@ -174,7 +169,7 @@ VtLookup(
     const char *what)
 {
     const char *why;
-    VtPage *pagePtr = FindBlock(ptr, indexPtr, &why, VT_STATS);
+    VtPage *pagePtr = FindBlock(ptr, indexPtr, &why);
 
     if (pagePtr == NULL) {
 	BadBlock(ptr, what, why);
@@ -326,7 +321,7 @@ VtFree(
 	    memory_order_relaxed) == cachePtr)) {
 	VtBlockFreed(blockPtr, pagePtr->freePtr);
 	pagePtr->freePtr = blockPtr;
-	VtSlackSet(pagePtr, index, 0);
+	VtSlackFreed(pagePtr, index);
 	VtCount(&cachePtr->counts, pagePtr->bucket, frees);
 
 	/*
@@ -341,7 +336,7 @@ VtFree(
 	}
 	return;
     }
-    VtSlackSet(pagePtr, index, 0);	/* Before another thread can have
+    VtSlackFreed(pagePtr, index);	/* Before another thread can have
 					 * the block. */
     FreeRemote(cachePtr, pagePtr, blockPtr);
 }
@@ -370,7 +365,7 @@ FreeOther(
 {
     const char *why;
     uint32_t index;
-    VtPage *pagePtr = FindBlock(ptr, &index, &why, 0);
+    VtPage *pagePtr = FindBlock(ptr, &index, &why);
 
     if (pagePtr == NULL) {
 	BadBlock(ptr, "free", why);
