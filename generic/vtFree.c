@@ -52,12 +52,11 @@ static VT_NOINLINE VtPage *FindOther(const void *ptr, VtPage *pagePtr,
  * SmallIndex, FindBlock --
  *
  *	SmallIndex: is ptr the start of a carved block of a page of small
- *	blocks (its index in *indexPtr)? FindBlock: validate a pointer
- *	handed back by a caller; whether the block is live is read from its
- *	free cookie (VtBlockIsFree). The common case, the start of a carved
- *	small block, takes one test:
- *	every run that is not a page of small blocks, and a segment's header
- *	slice, has capacity 0 (see RunMap).
+ *	blocks (its index in *indexPtr)? One test answers it for any pointer
+ *	into a segment: every run that is not a page of small blocks, and a
+ *	segment's header slice, has capacity 0 (see RunMap). FindBlock:
+ *	validate a pointer handed back by a caller; whether the block is
+ *	live is read from its free cookie (VtBlockIsFree).
  *
  * Results:
  *	FindBlock: the page of the live block at ptr, with the block's index
