@@ -184,7 +184,8 @@ SegmentNew(
     for (i = 0; i < VT_SLICES; i++) {
 	segPtr->pages[i].index = (uint8_t) i;
     }
-    segPtr->map[0] = &segPtr->pages[0];	/* The header slice: no blocks. */
+    segPtr->map[0] = &segPtr->pages[0];	/* The header slice: no
+						 * blocks. */
     if (kind == VT_SEGMENT_HUGE) {
 	vtShared.hugeBytes += size;
     }
