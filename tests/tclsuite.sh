@@ -56,6 +56,9 @@ for t in $new; do
 	echo "  $t failed once with vtalloc, passed when run again"
     fi
 done
-echo "  failing in both runs: $(tr '\n' ' ' <"$work/stock.failed")"
+echo "  failing in both runs: $(comm -12 "$work/stock.failed" \
+    "$work/vtalloc.failed" | tr '\n' ' ')"
+echo "  failing with the stock Tcl only: $(comm -23 "$work/stock.failed" \
+    "$work/vtalloc.failed" | tr '\n' ' ')"
 echo "unit $name: ${passed:-0} passed, $failed failed"
 test -n "$passed" && test "$failed" = 0
