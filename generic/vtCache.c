@@ -384,8 +384,8 @@ VtCacheDissolve(
     }
     for (i = 0; i <= VT_NBUCKETS; i++) {
 #define VT_RETIRE(name, key) \
-	VtBump(&vtShared.retired.name[i], VtLoad(&cachePtr->counts.name[i]));\
-	VtStore(&cachePtr->counts.name[i], 0);
+	vtShared.retired.name[i] += cachePtr->counts.name[i];		\
+	cachePtr->counts.name[i] = 0;
 	VT_BUCKET_COUNTERS(VT_RETIRE)
 #undef VT_RETIRE
     }

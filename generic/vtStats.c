@@ -41,6 +41,7 @@ static void		SumCounters(VtCounters *sumPtr,
 			    const VtCounters *countersPtr);
 static uint64_t		PageLive(const VtPage *pagePtr,
 			    uint64_t *requestedPtr);
+static uint64_t		LargeRequested(const VtPage *pagePtr);
 
 /*
  *----------------------------------------------------------------------
@@ -65,10 +66,11 @@ AddCounters(
     const VtCounterArrays *arraysPtr,
     unsigned bucket)
 {
-#define VT_ADD(name, key) \
-    VtBump(&sumPtr->name, VtLoad(&arraysPtr->name[bucket]));
+    VtRacyReadsBegin();		/* The cache's thread goes on counting. */
+#define VT_ADD(name, key) sumPtr->name += VtRacyLoad(&arraysPtr->name[bucket]);
     VT_BUCKET_COUNTERS(VT_ADD)
 #undef VT_ADD
+    VtRacyReadsEnd();
 }
 
 static void
@@ -76,7 +78,7 @@ SumCounters(
     VtCounters *sumPtr,
     const VtCounters *countersPtr)
 {
-#define VT_ADD(name, key) VtBump(&sumPtr->name, VtLoad(&countersPtr->name));
+#define VT_ADD(name, key) sumPtr->name += countersPtr->name;
     VT_BUCKET_COUNTERS(VT_ADD)
 #undef VT_ADD
 }
@@ -124,6 +126,35 @@ PageLive(
     }
     VtRacyReadsEnd();
     return live;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * LargeRequested --
+ *
+ *	The bytes asked for by a large or huge block, which its holder may
+ *	be changing (a realloc in place) as they are read: a snapshot.
+ *
+ * Results:
+ *	The bytes.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static uint64_t
+LargeRequested(
+    const VtPage *pagePtr)
+{
+    uint64_t requested;
+
+    VtRacyReadsBegin();
+    requested = VtRacyLoad(&pagePtr->u.requested);
+    VtRacyReadsEnd();
+    return requested;
 }
 
 /*
@@ -228,7 +259,7 @@ VtGetStats(
 	if (segPtr->kind == VT_SEGMENT_HUGE) {
 	    statsPtr->pagesInuse++;
 	    largeBytes += VtUsableSize(&segPtr->pages[1]);
-	    largePtr->requested += segPtr->pages[1].u.requested;
+	    largePtr->requested += LargeRequested(&segPtr->pages[1]);
 	    continue;
 	}
 	for (i = 1; i < VT_SLICES; i += segPtr->map[i]->slices) {
@@ -269,7 +300,7 @@ VtGetStats(
 	    case VT_PAGE_LARGE:
 		statsPtr->pagesInuse++;
 		largeBytes += VtUsableSize(pagePtr);
-		largePtr->requested += pagePtr->u.requested;
+		largePtr->requested += LargeRequested(pagePtr);
 		break;
 	    case VT_PAGE_FREE: {
 		unsigned dirty = VT_POPCOUNT64(segPtr->committedMask
@@ -287,8 +318,8 @@ VtGetStats(
     for (i = 0; i <= VT_NBUCKETS; i++) {
 	VtBucketStats *bucketPtr = &statsPtr->buckets[i];
 	VtCounters *countersPtr = &bucketPtr->counters;
-	uint64_t allocs = VtLoad(&countersPtr->allocs);
-	uint64_t frees = VtLoad(&countersPtr->frees);
+	uint64_t allocs = countersPtr->allocs;
+	uint64_t frees = countersPtr->frees;
 	size_t slot;
 
 	bucketPtr->size = i < VT_NBUCKETS ? VT_BUCKET_SIZE(i) : 0;
@@ -297,7 +328,7 @@ VtGetStats(
 		? carved[i] - bucketPtr->inuse : 0;
 	statsPtr->allocs += allocs;
 	statsPtr->frees += frees;
-	statsPtr->remoteFrees += VtLoad(&countersPtr->remoteFrees);
+	statsPtr->remoteFrees += countersPtr->remoteFrees;
 	statsPtr->requested += bucketPtr->requested;
 	if (i < VT_NBUCKETS) {
 	    statsPtr->inuse += bucketPtr->inuse * bucketPtr->size;

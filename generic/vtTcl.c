@@ -505,7 +505,7 @@ BucketDict(
 #undef VT_PUT_FIGURE
 #define VT_PUT_COUNTER(name, key) \
     Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj(key, -1),		\
-	    Tcl_NewWideIntObj((Tcl_WideInt) VtLoad(&b->counters.name)));
+	    Tcl_NewWideIntObj((Tcl_WideInt) b->counters.name));
     VT_BUCKET_COUNTERS(VT_PUT_COUNTER)
 #undef VT_PUT_COUNTER
     return dictPtr;
@@ -595,7 +595,7 @@ StatsCmd(
 		sum.free += b->free * b->size;
 		sum.requested += b->requested;
 #define VT_SUM_COUNTER(name, key) \
-		VtBump(&sum.counters.name, VtLoad(&b->counters.name));
+		sum.counters.name += b->counters.name;
 		VT_BUCKET_COUNTERS(VT_SUM_COUNTER)
 #undef VT_SUM_COUNTER
 	    }
@@ -607,7 +607,7 @@ StatsCmd(
 	    VT_BUCKET_FIGURES(VT_PUT_FIGURE)
 #undef VT_PUT_FIGURE
 #define VT_PUT_COUNTER(name, key) \
-	    PutFigure(cachePtr, "", key, VtLoad(&sum.counters.name));
+	    PutFigure(cachePtr, "", key, sum.counters.name);
 	    VT_BUCKET_COUNTERS(VT_PUT_COUNTER)
 #undef VT_PUT_COUNTER
 	    Tcl_ListObjAppendElement(NULL, listPtr, cachePtr);

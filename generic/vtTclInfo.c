@@ -123,10 +123,10 @@ VtMemoryInfo(
 
 	    snprintf(line, sizeof(line), "%lu %ld %ld %ld %ld %ld %ld",
 		    (unsigned long) b->size, (long) b->free,
-		    (long) VtLoad(&b->counters.allocs),
-		    (long) VtLoad(&b->counters.frees), (long) b->requested,
-		    (long) VtLoad(&b->counters.locks),
-		    (long) VtLoad(&b->counters.waits));
+		    (long) b->counters.allocs,
+		    (long) b->counters.frees, (long) b->requested,
+		    (long) b->counters.locks,
+		    (long) b->counters.waits);
 	    Tcl_DStringAppendElement(dsPtr, line);
 	}
 	Tcl_DStringEndSublist(dsPtr);

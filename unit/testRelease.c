@@ -405,7 +405,7 @@ TouchedWorker(
     if (data != NULL) {
 	touchedLocks = 0;
 	for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
-	    touchedLocks += VtLoad(&vtCachePtr->counts.locks[bucket]);
+	    touchedLocks += vtCachePtr->counts.locks[bucket];
 	}
     }
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
