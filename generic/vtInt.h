@@ -337,20 +337,25 @@ enum VtPageState {
 /*
  * The page header. It lives in the segment's header slice, not in the page,
  * so the page's memory holds blocks only and the header survives when the
- * page's memory is released. It is three units of 128 bytes (the unit of
- * adjacent-line prefetching), one per party, so that no two threads write
- * the same line on a fast path: what every free reads and only slow paths
- * write; the owner's free list, written by every allocation and owner free;
- * the remote list, pushed to by other threads. (With the free list in the
- * first line, a thread freeing another's blocks missed on that line on
- * every free.)
+ * page's memory is released. It is four units of 128 bytes (the unit of
+ * adjacent-line prefetching), so that what every free reads is not in a
+ * line that others write often: what every free reads, written when the
+ * page changes hands; the owner's free list and page-list links, written
+ * by its allocations, owner frees and list moves; the side array of a
+ * page of at most 16 blocks, written by whoever hands out a block (the
+ * owner, or a thread holding the block); the remote list, pushed to by
+ * other threads. (With the free list in the first line, a thread freeing
+ * another's blocks missed on that line on every free; with the links and
+ * the side array there, which cells writes on about half of its
+ * operations, cells took 4-5% more CPU time.)
  *
  * Ownership invariant: `ownerPtr` is changed only by the owning thread
  * (giving the page up) or, while the page is an orphan or free, by a thread
  * holding the shared cache's lock. Therefore a thread that reads
  * ownerPtr == its own cache really owns the page, and may touch freePtr,
- * used and the lists without a lock; every other thread touches only
- * `remote` (atomic push) and reads the first line.
+ * used and the lists without a lock; every other thread reads the first
+ * unit, pushes onto `remote` and writes only the side-array entries of the
+ * blocks it hands out (blocks it holds, see FreeRemote).
  */
 
 typedef struct VT_ALIGNED(128) VtPage {
@@ -364,7 +369,6 @@ typedef struct VT_ALIGNED(128) VtPage {
     uint32_t blockSize;			/* Bytes of each block. */
     uint16_t bucket;			/* Bucket of the blocks. */
     uint8_t state;			/* enum VtPageState. */
-    uint8_t inFull;			/* In its cache's full list. */
     uint64_t recip;			/* 2^40 / blockSize, rounded up. */
     uint8_t *start;			/* First block. */
     _Atomic(VtCache *) ownerPtr;	/* Owning cache; NULL: orphan, free
@@ -380,21 +384,29 @@ typedef struct VT_ALIGNED(128) VtPage {
 	size_t requested;		/* Large block: bytes asked for. */
 	uint64_t freeSince;		/* Free run: VtpNow() when freed. */
     } u;
-    struct VtPage *nextPtr;		/* Bucket list, orphan list or free */
-    struct VtPage *prevPtr;		/* run list. */
-    uint16_t slackInline[16];		/* Side array of pages with at most
-					 * 16 blocks (large buckets). */
 
     /*
-     * Second unit: the owner's.
+     * Second unit: the owner's (or, for a free run or an orphan, the
+     * holder of the shared lock's).
      */
 
     VT_ALIGNED(128) VtBlock *freePtr;	/* Local free list (owner only). */
     uint32_t used;			/* Blocks out of freePtr: live, or
 					 * freed remotely and not collected.*/
+    uint8_t inFull;			/* In its cache's full list. */
+    struct VtPage *nextPtr;		/* Bucket list, orphan list or free */
+    struct VtPage *prevPtr;		/* run list. */
 
     /*
-     * Third unit: other threads'.
+     * Third unit: written by whoever hands out a block.
+     */
+
+    VT_ALIGNED(128) uint16_t slackInline[16];
+					/* Side array of pages with at most
+					 * 16 blocks (large buckets). */
+
+    /*
+     * Fourth unit: other threads'.
      */
 
     VT_ALIGNED(128) _Atomic uintptr_t remote;

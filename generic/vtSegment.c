@@ -31,6 +31,8 @@ _Atomic uint64_t vtSegmentMap[((size_t) 1
 
 #define VT_HEADER_BYTES \
     ((sizeof(VtSegment) + 4095) & ~(size_t) 4095)
+_Static_assert(sizeof(VtSegment) <= VT_SLICE_SIZE,
+	"a segment's header must fit in its first slice");
 
 static void		MapMark(VtSegment *segPtr, int known);
 static uint64_t		RunMask(unsigned first, unsigned slices);
