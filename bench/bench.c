@@ -17,6 +17,8 @@
  *	  peak	       two threads fill OPS MiB of small blocks and free them
  *		       all, staying alive: RSS at the peak, at once, every
  *		       100 ms for 1 s, and after a trim;
+ *	  peakcross    the same, but each thread frees the other's blocks
+ *		       (blocks that a server's threads hand to each other);
  *	  shift	       OPS MiB of 48-byte blocks, freed, then of 4 KiB blocks.
  *
  *	Output: one line of "key value" pairs (and "rss T BYTES" lines for
@@ -89,37 +91,43 @@ FreeChain(
 }
 
 /*
- * peak: two threads that fill, wait, free, wait.
+ * peak, peakcross: two threads that fill, wait, free (their own blocks, or
+ * the other thread's), wait.
  */
 
 static pthread_barrier_t barrier;
 static uint64_t peakBytes;
+static int peakCross;
+static void *peakChains[2];
 
 static void
 PeakThread(
     void *data)
 {
-    void *chain = Fill(peakBytes / 2, 16, 256, (uint64_t) (uintptr_t) data);
+    int self = (int) (uintptr_t) data;
 
+    peakChains[self] = Fill(peakBytes / 2, 16, 256, (uint64_t) self + 1);
     pthread_barrier_wait(&barrier);	/* Peak reached. */
     pthread_barrier_wait(&barrier);	/* Measured. */
-    FreeChain(chain);
+    FreeChain(peakChains[peakCross ? 1 - self : self]);
     pthread_barrier_wait(&barrier);	/* All freed. */
     pthread_barrier_wait(&barrier);	/* Done measuring: exit. */
 }
 
 static void
 Peak(
-    uint64_t mib)
+    uint64_t mib,
+    int cross)
 {
     uintptr_t threads[2];
     uint64_t base = VtpRss(), peak, start;
     int i;
 
     peakBytes = mib * MIB;
+    peakCross = cross;
     pthread_barrier_init(&barrier, NULL, 3);
     for (i = 0; i < 2; i++) {
-	VtpThreadCreate(PeakThread, (void *) (uintptr_t) (i + 1), &threads[i]);
+	VtpThreadCreate(PeakThread, (void *) (uintptr_t) i, &threads[i]);
     }
     pthread_barrier_wait(&barrier);
     peak = VtpRss();
@@ -239,8 +247,9 @@ main(
 	return 2;
     }
 
-    if (strcmp(workload, "peak") == 0) {
-	Peak(ops);
+    if (strcmp(workload, "peak") == 0
+	    || strcmp(workload, "peakcross") == 0) {
+	Peak(ops, workload[4] != '\0');
 	return 0;
     }
     if (strcmp(workload, "shift") == 0) {

@@ -117,24 +117,26 @@ foreach {workload spec} $workloads {
 }
 puts stderr ""
 
-# Memory after a peak, and the size shift.
-foreach peer $names {
-    Progress "peak/$peer"
-    set out [Run $peer peak 2 $peakMib]
+# Memory after a peak (each thread freeing its own blocks, and each
+# freeing the other's), and the size shift.
+proc PeakRun {peer workload} {
+    global peakMib
+    set out [Run $peer $workload 2 $peakMib]
     set series {}
     foreach line [split $out \n] {
-	if {[lindex $line 0] eq "rss"} {
-	    lappend series [lindex $line 1] [lindex $line 2]
-	}
-    }
-    foreach line [split $out \n] {
 	switch -- [lindex $line 0] {
+	    rss {lappend series [lindex $line 1] [lindex $line 2]}
 	    base {lassign $line - base - peak}
 	    trimmed {set trimmed [lindex $line 1]}
 	}
     }
-    dict set release $peer [dict create base $base peak $peak \
-	trimmed $trimmed series $series]
+    dict create base $base peak $peak trimmed $trimmed series $series
+}
+foreach peer $names {
+    Progress "peak/$peer"
+    dict set release $peer [PeakRun $peer peak]
+    Progress "peakcross/$peer"
+    dict set crossRelease $peer [PeakRun $peer peakcross]
     Progress "shift/$peer"
     dict set shift $peer [Run $peer shift 1 $shiftMib]
 }
@@ -198,17 +200,22 @@ foreach workload [dict keys $workloads] {
 }
 set cellsLive [expr {64000 * (16 + 8192) / 2.0}]
 puts $f "\n## Memory\n"
-puts $f "| allocator | cells peak RSS / bytes live | retained at once | after 1 s | after trim | shift growth |"
-puts $f "|---|---|---|---|---|---|"
+puts $f "Retained: the share of a peak of $peakMib MiB still resident after\
+	two threads freed every block, their own (peak-release) or each the\
+	other's (freed across), while both stay alive and idle.\n"
+puts $f "| allocator | cells peak RSS / bytes live | retained at once | after 1 s | after trim | freed across: after 1 s | after trim | shift growth |"
+puts $f "|---|---|---|---|---|---|---|---|"
 foreach peer $names {
     set r [dict get $release $peer]
+    set x [dict get $crossRelease $peer]
     set s [dict get $shift $peer]
-    set at1 [lindex [dict get $r series] end]
-    puts $f [format "| %s | %.2f | %.1f%% | %.1f%% | %.1f%% | %.2fx |" $peer \
+    puts $f [format "| %s | %.2f | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.2fx |" $peer \
 	[expr {[dict get $rss cells $peer] / $cellsLive}] \
 	[Percent [lindex [dict get $r series] 1] [dict get $r base] [dict get $r peak]] \
-	[Percent $at1 [dict get $r base] [dict get $r peak]] \
+	[Percent [lindex [dict get $r series] end] [dict get $r base] [dict get $r peak]] \
 	[Percent [dict get $r trimmed] [dict get $r base] [dict get $r peak]] \
+	[Percent [lindex [dict get $x series] end] [dict get $x base] [dict get $x peak]] \
+	[Percent [dict get $x trimmed] [dict get $x base] [dict get $x peak]] \
 	[expr {double([dict get $s second] - [dict get $s base])
 	       / max(1, [dict get $s first] - [dict get $s base])}]]
 }
