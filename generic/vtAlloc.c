@@ -121,7 +121,6 @@ LargeAlloc(
     }
     VtTrackAlloc(pagePtr->start, size);
     VtCount(&cachePtr->counts, VT_NBUCKETS, allocs);
-    (void) cachePtr;
     return pagePtr->start;
 }
 

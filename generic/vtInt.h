@@ -1125,9 +1125,6 @@ VtHandOut(
     VtFillCheck(pagePtr, blockPtr);
 #endif
     VtTrackAlloc(blockPtr, size);
-    (void) size;
-    (void) cachePtr;
-    (void) bucket;
     return blockPtr;
 }
 

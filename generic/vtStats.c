@@ -13,9 +13,11 @@
 #include "vtInt.h"
 
 /*
- * ThreadSanitizer: PageLive's reads of blocks' cookies race with their
- * holders' writes by design; they are taken out of its view (TSan's
- * dynamic annotations, in its runtime).
+ * ThreadSanitizer: the statistics' reads of what running threads write
+ * (blocks' cookies in PageLive, counters in AddCounters, a large block's
+ * requested bytes in LargeRequested) race with those writes by design:
+ * snapshots. They are taken out of its view (TSan's dynamic annotations,
+ * in its runtime).
  */
 
 #if defined(__SANITIZE_THREAD__)
