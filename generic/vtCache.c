@@ -68,6 +68,7 @@ static void		ForkParent(void);
 static void		ForkChild(void);
 static VtPage *		SharedPage(VtCache *cachePtr, unsigned bucket);
 static int		ScanFull(VtCache *cachePtr, unsigned bucket);
+static void		PageLock(VtCache *cachePtr);
 static VtPage *		FullestPartial(VtPageList *listPtr);
 
 /*
@@ -191,7 +192,7 @@ VtSharedUnlock(void)
 
     if (((vtShared.dirtyBytes | vtShared.parkedBytes) != 0
 	    && !vtShared.purgerRunning)
-	    || atomic_load_explicit(&vtShared.orphanFreed,
+	    || atomic_load_explicit(&vtShared.remoteFreed,
 	    memory_order_relaxed)) {
 	startPurger = VtReleaseFreed();
     }
@@ -398,12 +399,41 @@ VtCacheDissolve(
     cachePtr->nextPtr = vtShared.freeCachesPtr;
     vtShared.freeCachesPtr = cachePtr;
     vtShared.threads--;
-    if (atomic_load_explicit(&vtShared.orphanFreed, memory_order_relaxed)) {
-	VtSweepOrphans();		/* Its held blocks may have been the
-					 * last live ones of orphans. */
+    if (atomic_load_explicit(&vtShared.remoteFreed, memory_order_relaxed)) {
+	VtSweep(0);			/* Its held blocks may have been the
+					 * last live ones of pages. */
     }
     VtPurge(1, (uint64_t) VtOption(RESERVE));
     VtSharedUnlock();
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * PageLock --
+ *
+ *	Take the cache's page lock (the owner, before it makes a page its
+ *	current page): the sweep holds it only while it releases a page.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	May wait for a sweep.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+PageLock(
+    VtCache *cachePtr)
+{
+    while (!VtPageLockTry(cachePtr)) {
+	while (atomic_load_explicit(&cachePtr->pageLock,
+		memory_order_relaxed)) {
+	    VtpSleep(0);
+	}
+    }
 }
 
 /*
@@ -582,7 +612,14 @@ VtCacheRefill(
 	}
 	pagePtr->inFull = 1;
 	VtListPush(&cachePtr->full[bucket], pagePtr);
-	cachePtr->pages[bucket] = &vtEmptyPage;
+
+	/*
+	 * Release: a sweep that sees the page is no longer current sees its
+	 * final live count (VtSweep).
+	 */
+
+	__atomic_store_n(&cachePtr->pages[bucket], &vtEmptyPage,
+		__ATOMIC_RELEASE);
     }
 
     /*
@@ -599,6 +636,12 @@ VtCacheRefill(
 	atomic_store_explicit(&cachePtr->remoteHint[bucket], 1,
 		memory_order_relaxed);
     }
+
+    /*
+     * From here until it is current, the page must not be swept.
+     */
+
+    PageLock(cachePtr);
     pagePtr = FullestPartial(&cachePtr->partial[bucket]);
     if (pagePtr != NULL) {
 	VtListRemove(&cachePtr->partial[bucket], pagePtr);
@@ -606,6 +649,7 @@ VtCacheRefill(
     } else {
 	pagePtr = SharedPage(cachePtr, bucket);
 	if (pagePtr == NULL) {
+	    VtPageLockRelease(cachePtr);
 	    return NULL;
 	}
     }
@@ -613,6 +657,7 @@ VtCacheRefill(
 	VtPageExtend(pagePtr);
     }
     cachePtr->pages[bucket] = pagePtr;
+    VtPageLockRelease(cachePtr);
 #if VT_DEBUG
     if (!VtPageIsValid(pagePtr)) {
 	VtPanic("vtalloc: page %p of bucket %u is corrupt",
@@ -639,7 +684,7 @@ VtCacheRefill(
  *	None.
  *
  * Side effects:
- *	May take the shared lock.
+ *	May take the page lock and the shared lock.
  *
  *----------------------------------------------------------------------
  */
@@ -665,7 +710,10 @@ VtCachePageEmptied(
 		memory_order_relaxed) == 0) {
 	    currentPtr->inFull = 1;
 	    VtListPush(&cachePtr->full[bucket], currentPtr);
+	    PageLock(cachePtr);
+	    VtPageCollect(pagePtr);	/* Swept since the free? */
 	    cachePtr->pages[bucket] = pagePtr;
+	    VtPageLockRelease(cachePtr);
 	    return;
 	}
 	VtListPush(&cachePtr->partial[bucket], pagePtr);

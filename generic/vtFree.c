@@ -439,7 +439,7 @@ FreeRemote(
  *
  *	Push a free block onto the remote list of its page (lock-free) and
  *	raise the owner's hint for the bucket so that it looks at its full
- *	pages; for an orphan, make sure a sweep is coming.
+ *	pages; make sure a sweep is coming.
  *
  * Results:
  *	None.
@@ -472,19 +472,19 @@ PushRemote(
     } while (!atomic_compare_exchange_weak_explicit(&pagePtr->remote, &word,
 	    VtRemoteWord(blockPtr, VtRemoteCount(word) + 1),
 	    memory_order_release, memory_order_relaxed));
-    if (ownerPtr != NULL) {
-	if (!atomic_load_explicit(&ownerPtr->remoteHint[bucket],
-		memory_order_relaxed)) {
-	    atomic_store_explicit(&ownerPtr->remoteHint[bucket], 1,
-		    memory_order_release);
-	}
-    } else if (!atomic_load_explicit(&vtShared.orphanFreed,
-	    memory_order_relaxed) && !atomic_exchange_explicit(
-	    &vtShared.orphanFreed, 1, memory_order_relaxed)) {
+    if (ownerPtr != NULL && !atomic_load_explicit(
+	    &ownerPtr->remoteHint[bucket], memory_order_relaxed)) {
+	atomic_store_explicit(&ownerPtr->remoteHint[bucket], 1,
+		memory_order_release);
+    }
+    if (!atomic_load_explicit(&vtShared.remoteFreed, memory_order_relaxed)
+	    && !atomic_exchange_explicit(&vtShared.remoteFreed, 1,
+	    memory_order_relaxed)) {
 	/*
-	 * The first free into an orphan since the last sweep makes sure a
-	 * sweep will come (see VtSharedUnlock), so that orphans emptied by
-	 * other threads go back to the OS.
+	 * The first remote free since the last sweep makes sure a sweep
+	 * will come (see VtSharedUnlock), so that orphans, and pages of
+	 * threads that have gone idle, emptied by other threads go back to
+	 * the OS.
 	 */
 
 	VtSharedLock(cachePtr == &vtEmptyCache ? NULL : cachePtr, bucket);

@@ -153,13 +153,39 @@ VT_INLINE unsigned VT_LOG2_64(unsigned __int64 x) {
  * A read of a plain word that another thread may be writing, for a
  * snapshot (a counter, see VtCount; a large block's requested bytes):
  * aligned words are read whole. Callers tell ThreadSanitizer
- * (VtRacyReadsBegin in vtStats.c).
+ * (VtRacyReadsBegin, below).
  */
 
 #if defined(__GNUC__) || defined(__clang__)
 #   define VtRacyLoad(p)	__atomic_load_n((p), __ATOMIC_RELAXED)
 #else
 #   define VtRacyLoad(p)	(*(p))
+#endif
+
+/*
+ * ThreadSanitizer: the statistics' reads of what running threads write
+ * (blocks' cookies in PageLive, counters in AddCounters, a large block's
+ * requested bytes in LargeRequested) and the sweep's of an owner's
+ * current page and live count (SweepPage) race with those writes by
+ * design: snapshots, checked again where it matters. They are taken out of
+ * its view (TSan's dynamic annotations, in its runtime).
+ */
+
+#if defined(__SANITIZE_THREAD__)
+#   define VT_TSAN 1
+#elif defined(__has_feature)
+#   if __has_feature(thread_sanitizer)
+#	define VT_TSAN 1
+#   endif
+#endif
+#ifdef VT_TSAN
+void			AnnotateIgnoreReadsBegin(const char *file, int line);
+void			AnnotateIgnoreReadsEnd(const char *file, int line);
+#   define VtRacyReadsBegin()	AnnotateIgnoreReadsBegin(__FILE__, __LINE__)
+#   define VtRacyReadsEnd()	AnnotateIgnoreReadsEnd(__FILE__, __LINE__)
+#else
+#   define VtRacyReadsBegin()	((void) 0)
+#   define VtRacyReadsEnd()	((void) 0)
 #endif
 
 /*
@@ -356,6 +382,16 @@ enum VtPageState {
  * used and the lists without a lock; every other thread reads the first
  * unit, pushes onto `remote` and writes only the side-array entries of the
  * blocks it hands out (blocks it holds, see FreeRemote).
+ *
+ * One exception, so that the pages of a thread that has gone idle go back
+ * to the OS when other threads free their blocks: the sweep (VtSweepPages)
+ * may release the memory of a page that is not its owner's current page
+ * and whose blocks are all on the remote list. Holding the owner's
+ * `pageLock`, it swaps the remote list for VT_REMOTE_SWEPT and releases
+ * the page's memory; the owner, collecting that word, finds the page
+ * empty and uncarved (VtPageCollect). The owner holds `pageLock` whenever
+ * it makes a page its current page, so it never allocates from a page
+ * being swept.
  */
 
 typedef struct VT_ALIGNED(128) VtPage {
@@ -411,7 +447,11 @@ typedef struct VT_ALIGNED(128) VtPage {
 
     VT_ALIGNED(128) _Atomic uintptr_t remote;
 					/* Blocks freed by other threads:
-					 * VtRemoteHead, VtRemoteCount. */
+					 * VtRemoteHead, VtRemoteCount; or
+					 * VT_REMOTE_SWEPT. */
+    uintptr_t sweepWord;		/* `remote` as the last sweep saw it */
+    uint64_t sweepSince;		/* ... and VtpNow() since when (the
+					 * shared lock guards both). */
 } VtPage;
 
 enum VtSegmentKind {
@@ -469,6 +509,9 @@ struct VtCache {
 					/* Set by a remote free: a full page
 					 * of the bucket may have remote
 					 * blocks to collect. */
+    _Atomic int pageLock;		/* Held by the owner while it makes a
+					 * page current, by the sweep while it
+					 * releases one of its pages. */
     uint64_t trimEpoch;			/* vtShared.trimEpoch last seen. */
     uint64_t parkedBytes;		/* Parked (its thread gone): carved
 					 * bytes of the empty current pages it
@@ -480,6 +523,26 @@ struct VtCache {
     VtCache *nextPtr;			/* All caches, or free caches. */
     VtCounterArrays counts;
 };
+
+/*
+ * A cache's page lock (see the ownership invariant above VtPage): the sweep
+ * only tries it, so the owner may hold it while it takes the shared lock.
+ */
+
+VT_INLINE int
+VtPageLockTry(
+    VtCache *cachePtr)
+{
+    return !atomic_exchange_explicit(&cachePtr->pageLock, 1,
+	    memory_order_acquire);
+}
+
+VT_INLINE void
+VtPageLockRelease(
+    VtCache *cachePtr)
+{
+    atomic_store_explicit(&cachePtr->pageLock, 0, memory_order_release);
+}
 
 /*
  * Per-bucket geometry, computed once at start (slow paths only).
@@ -523,10 +586,15 @@ typedef struct VtShared {
 					 * change: the reserve is kept while
 					 * the shared cache is drawn on. */
     uint64_t purges;			/* Purge passes run. */
+    uint64_t swept;			/* Pages released by VtSweep. */
     int purgerRunning;			/* The background purger is alive. */
     _Atomic uint64_t trimEpoch;		/* Raised by every trim. */
-    _Atomic int orphanFreed;		/* A block was freed into an orphan
-					 * since the last sweep. */
+    _Atomic int remoteFreed;		/* A block was freed into a page of
+					 * another thread or an orphan since
+					 * the last sweep. */
+    int sweepPending;			/* The last sweep saw pages that may
+					 * be released at the next. */
+    uint64_t lastSweep;			/* VtpNow() of the last page sweep. */
     VtCounterArrays retired;		/* Counters of exited threads. */
 } VtShared;
 
@@ -575,7 +643,8 @@ typedef struct VtBucketStats {
     X(segments, "shared", "segments")	/* 4 MiB segments */		\
     X(dirty, "shared", "dirty")		/* touched bytes of free runs */\
     X(huge, "shared", "huge")		/* bytes of huge blocks */	\
-    X(purges, "shared", "purges")	/* release passes so far */
+    X(purges, "shared", "purges")	/* release passes so far */	\
+    X(swept, "shared", "swept")		/* pages swept so far */
 
 /*
  * One thread's cache (or, with threadId 0, the shared cache: orphans and
@@ -686,6 +755,14 @@ VtSegmentKnown(
 #define VtRemoteCount(word)	((uint32_t) ((word) >> VT_ADDRESS_BITS))
 #define VtRemoteWord(blockPtr, count) \
     ((uintptr_t) (blockPtr) | ((uintptr_t) (count) << VT_ADDRESS_BITS))
+
+/*
+ * The remote word of a page whose memory the sweep released: a count no
+ * page reaches and no block. A push onto it (a double free) makes a count
+ * above it.
+ */
+
+#define VT_REMOTE_SWEPT		VtRemoteWord(NULL, 0x8000)
 
 /*
  * Index of a block in its page, exact for every offset inside a segment:
@@ -900,6 +977,7 @@ MODULE_SCOPE void	VtBucketsInit(void);
 MODULE_SCOPE VtPage *	VtRunAlloc(unsigned slices);
 MODULE_SCOPE void	VtRunFree(VtPage *pagePtr);
 MODULE_SCOPE size_t	VtRunDecommit(VtPage *runPtr);
+MODULE_SCOPE void	VtRunReset(VtPage *pagePtr);
 MODULE_SCOPE void	VtSegmentRelease(VtSegment *segPtr);
 MODULE_SCOPE VtPage *	VtHugeAlloc(size_t size, size_t offset);
 MODULE_SCOPE void	VtHugeFree(VtSegment *segPtr);
@@ -946,7 +1024,7 @@ MODULE_SCOPE int	VtReleaseFreed(void);
 MODULE_SCOPE uint64_t	VtReserveKeep(uint64_t now);
 MODULE_SCOPE void	VtUnpark(void);
 MODULE_SCOPE void	VtPurge(int force, uint64_t keep);
-MODULE_SCOPE void	VtSweepOrphans(void);
+MODULE_SCOPE void	VtSweep(int force);
 MODULE_SCOPE void	VtCacheTrim(VtCache *cachePtr);
 MODULE_SCOPE void	VtTrim(void);
 MODULE_SCOPE void	VtPurgerStart(void);
@@ -1034,6 +1112,8 @@ MODULE_SCOPE const VtInstance *VtProcessInstance(void);
  *		  writable where the OS commits on touch. NULL on failure.
  *   VtpCommit	  make a reserved range usable (no-op on Unix). 0 on failure.
  *   VtpDecommit  give a range's memory back, keeping the address range.
+ *   VtpReset	  give a committed range's memory back, keeping it usable
+ *		  (its contents are lost).
  *   VtpRelease	  give a reserved range back entirely.
  *   VtpLockAcquire / VtpLockTry / VtpLockRelease
  *		  the shared cache's lock (VtpLock, statically initialised);
@@ -1063,6 +1143,7 @@ MODULE_SCOPE const VtInstance *VtProcessInstance(void);
 MODULE_SCOPE void *	VtpReserve(size_t size, size_t align);
 MODULE_SCOPE int	VtpCommit(void *ptr, size_t size);
 MODULE_SCOPE void	VtpDecommit(void *ptr, size_t size);
+MODULE_SCOPE void	VtpReset(void *ptr, size_t size);
 MODULE_SCOPE void	VtpRelease(void *ptr, size_t size);
 MODULE_SCOPE void	VtpLockAcquire(VtpLock *lockPtr);
 MODULE_SCOPE int	VtpLockTry(VtpLock *lockPtr);

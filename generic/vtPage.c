@@ -52,6 +52,7 @@ VtPageInit(
     pagePtr->bucket = (uint16_t) bucket;
     pagePtr->inFull = pagePtr->orphan = 0;
     atomic_store_explicit(&pagePtr->remote, 0, memory_order_relaxed);
+    pagePtr->sweepWord = 0;
     if (infoPtr->reserved <= 16) {
 	pagePtr->slackPtr = (uint8_t *) pagePtr->slackInline;
 	pagePtr->slackWide = 1;
@@ -127,8 +128,10 @@ VtPageExtend(
  *
  * VtPageCollect --
  *
- *	Fold the blocks that other threads freed into the local free list.
- *	Called by the owner, or under the shared lock for an orphan.
+ *	Fold the blocks that other threads freed into the local free list;
+ *	if the sweep released the page (see VtSweep), start it afresh, with
+ *	no block carved. Called by the owner, or under the shared lock for
+ *	an orphan.
  *
  * Results:
  *	None.
@@ -152,6 +155,17 @@ VtPageCollect(
     }
     word = atomic_exchange_explicit(&pagePtr->remote, 0,
 	    memory_order_acquire);
+    if (VT_UNLIKELY(word >= VT_REMOTE_SWEPT)) {
+	if (word != VT_REMOTE_SWEPT) {
+	    VtPanic("vtalloc: block %p freed into page %p after all its "
+		    "blocks were (double free from another thread)",
+		    (void *) VtRemoteHead(word), (void *) pagePtr->start);
+	}
+	pagePtr->freePtr = NULL;
+	pagePtr->used = 0;
+	VtStore(&pagePtr->capacity, 0);
+	return;
+    }
     listPtr = VtRemoteHead(word);
     count = VtRemoteCount(word);
 

@@ -19,9 +19,14 @@
 #include "vtInt.h"
 
 #define VT_MS 1000000u			/* Nanoseconds per millisecond. */
+#define VT_SWEEP_GAP (10 * VT_MS)	/* Least time between page sweeps. */
 
 static void		PurgerMain(void *data);
 static int		OrphansPending(void);
+static void		SweepOrphans(void);
+static int		SweepPages(int force, uint64_t now);
+static int		SweepPage(VtCache *ownerPtr, VtPage *pagePtr,
+			    uintptr_t word);
 
 /*
  *----------------------------------------------------------------------
@@ -88,10 +93,11 @@ VtPurge(
  * VtReleaseFreed --
  *
  *	Called as the shared lock is left while free runs are committed and
- *	no purger runs, or blocks were freed into orphans: release at once
- *	when the decay is 0, else leave it to the purger thread (asking for
- *	one if none runs), or without a purger, release what has decayed at
- *	most twice per decay.
+ *	no purger runs, or blocks were freed by other threads than their
+ *	pages' owners: release at once when the decay is 0 (and ask for the
+ *	purger if pages wait for a sweep), else leave it to the purger
+ *	thread (asking for one if none runs), or without a purger, release
+ *	what has decayed at most twice per decay.
  *
  * Results:
  *	1 if the caller must start the purger once the lock is left.
@@ -111,12 +117,20 @@ VtReleaseFreed(void)
 	uint64_t now = VtpNow();
 
 	if (decay == 0 || now - vtShared.lastPurge >= decay / 2) {
-	    VtSweepOrphans();
+	    VtSweep(0);
 	    VtPurge(decay == 0, VtReserveKeep(now));
 	}
-	return 0;
-    }
-    if (vtShared.purgerRunning) {
+
+	/*
+	 * With no decay, the purger still sweeps the pages that wait.
+	 */
+
+	if (!VtOption(PURGER) || vtShared.purgerRunning
+		|| !(vtShared.sweepPending || atomic_load_explicit(
+		&vtShared.remoteFreed, memory_order_relaxed))) {
+	    return 0;
+	}
+    } else if (vtShared.purgerRunning) {
 	return 0;
     }
     vtShared.purgerRunning = 1;
@@ -233,11 +247,53 @@ OrphansPending(void)
 /*
  *----------------------------------------------------------------------
  *
- * VtSweepOrphans --
+ * VtSweep --
+ *
+ *	Give back what other threads' frees have emptied: orphans (at once)
+ *	and pages of live threads that are not their current pages and whose
+ *	blocks are all on their remote lists, once they have stayed so for
+ *	the decay (at once with `force`). Their owner may be idle, blocked in
+ *	a server's wait loop, and would not collect them before it exits.
+ *	Pages are looked at (a walk over all segments) only when a remote
+ *	free came or a page waits, at most every half decay (every
+ *	VT_SWEEP_GAP at least) unless forced. Shared lock held.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Emptied orphans become free runs; swept pages' memory is released.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtSweep(
+    int force)
+{
+    uint64_t now = VtpNow();
+    uint64_t gap = (uint64_t) VtOption(DECAY) * VT_MS / 2;
+
+    SweepOrphans();
+    if (force || ((vtShared.sweepPending || atomic_load_explicit(
+	    &vtShared.remoteFreed, memory_order_relaxed))
+	    && now - vtShared.lastSweep >= (gap < VT_SWEEP_GAP
+	    ? VT_SWEEP_GAP : gap))) {
+	atomic_store_explicit(&vtShared.remoteFreed, 0,
+		memory_order_relaxed);
+	vtShared.lastSweep = now;
+	vtShared.sweepPending = SweepPages(force, now);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * SweepOrphans --
  *
  *	Collect the remote frees of every orphan page and give back those
- *	left with no live block. Shared lock held (it stands in for the
- *	owner of orphans).
+ *	left with no live block (the shared lock stands in for the owner of
+ *	orphans).
  *
  * Results:
  *	None.
@@ -248,13 +304,12 @@ OrphansPending(void)
  *----------------------------------------------------------------------
  */
 
-void
-VtSweepOrphans(void)
+static void
+SweepOrphans(void)
 {
     unsigned bucket;
     VtPage *pagePtr, *nextPtr;
 
-    atomic_store_explicit(&vtShared.orphanFreed, 0, memory_order_relaxed);
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	VtPageList *listPtr = &vtShared.orphans[bucket];
 
@@ -267,6 +322,131 @@ VtSweepOrphans(void)
 	    }
 	}
     }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * SweepPages --
+ *
+ *	Look at every page of small blocks that a thread owns and has
+ *	remote frees: release those that may be (SweepPage) and have not
+ *	changed since the last sweep, a decay ago or more (any with
+ *	`force`).
+ *
+ * Results:
+ *	1 if some page may be released by a later sweep.
+ *
+ * Side effects:
+ *	See SweepPage.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+SweepPages(
+    int force,
+    uint64_t now)
+{
+    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+    VtSegment *segPtr;
+    unsigned i;
+    int pending = 0;
+
+    for (segPtr = vtShared.segmentsPtr; segPtr != NULL;
+	    segPtr = segPtr->nextPtr) {
+	if (segPtr->kind != VT_SEGMENT_NORMAL) {
+	    continue;
+	}
+	for (i = 1; i < VT_SLICES; i += segPtr->map[i]->slices) {
+	    VtPage *pagePtr = segPtr->map[i];
+	    VtCache *ownerPtr;
+	    uintptr_t word;
+	    int empty;
+
+	    if (pagePtr->state != VT_PAGE_SMALL) {
+		continue;
+	    }
+	    ownerPtr = atomic_load_explicit(&pagePtr->ownerPtr,
+		    memory_order_relaxed);
+	    word = atomic_load_explicit(&pagePtr->remote,
+		    memory_order_relaxed);
+	    if (ownerPtr == NULL || word == 0 || word >= VT_REMOTE_SWEPT) {
+		continue;
+	    }
+	    VtRacyReadsBegin();
+	    empty = VtRacyLoad(&pagePtr->used) == VtRemoteCount(word);
+	    VtRacyReadsEnd();
+	    if (!empty) {
+		continue;
+	    }
+	    if (word != pagePtr->sweepWord) {
+		pagePtr->sweepWord = word;
+		pagePtr->sweepSince = now;
+	    }
+	    if ((!force && now - pagePtr->sweepSince < decay)
+		    || !SweepPage(ownerPtr, pagePtr, word)) {
+		pending = 1;
+	    }
+	}
+    }
+    return pending;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * SweepPage --
+ *
+ *	Release the memory of a page whose remote list was `word` if all its
+ *	blocks are on that list and it is not its owner's current page. The
+ *	owner's page lock keeps the owner from making the page current
+ *	meanwhile (the sweep only tries it: an owner that holds it is busy,
+ *	not idle). While the page is not current its live count only falls
+ *	(frees) and its remote list only grows, unless the owner collects it;
+ *	so if the remote word is still `word` when the sweep swaps it for
+ *	VT_REMOTE_SWEPT, and the count it read (after the word) equals the
+ *	list's length, no block of the page is live.
+ *
+ * Results:
+ *	0 if the owner held its page lock (a later sweep may release the
+ *	page), else 1.
+ *
+ * Side effects:
+ *	The page's memory is released (VtRunReset); its owner starts it
+ *	afresh when it next collects it (VtPageCollect).
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+SweepPage(
+    VtCache *ownerPtr,
+    VtPage *pagePtr,
+    uintptr_t word)
+{
+    int swept = 0;
+
+    if (!VtPageLockTry(ownerPtr)) {
+	return 0;
+    }
+    VtRacyReadsBegin();
+    if (__atomic_load_n(&ownerPtr->pages[pagePtr->bucket], __ATOMIC_ACQUIRE)
+	    != pagePtr
+	    && atomic_load_explicit(&pagePtr->remote, memory_order_acquire)
+	    == word
+	    && VtRacyLoad(&pagePtr->used) == VtRemoteCount(word)) {
+	swept = atomic_compare_exchange_strong_explicit(&pagePtr->remote,
+		&word, VT_REMOTE_SWEPT, memory_order_acq_rel,
+		memory_order_relaxed);
+    }
+    VtRacyReadsEnd();
+    if (swept) {
+	VtRunReset(pagePtr);
+	vtShared.swept++;
+    }
+    VtPageLockRelease(ownerPtr);
+    return 1;
 }
 
 /*
@@ -312,7 +492,10 @@ VtCacheTrim(
 		pagePtr = nextPtr) {
 	    nextPtr = pagePtr->nextPtr;
 	    VtPageCollect(pagePtr);
-	    if (pagePtr->freePtr != NULL) {
+	    if (pagePtr->used == 0) {
+		VtListRemove(&cachePtr->full[bucket], pagePtr);
+		VtRunFree(pagePtr);
+	    } else if (pagePtr->freePtr != NULL) {
 		VtListRemove(&cachePtr->full[bucket], pagePtr);
 		pagePtr->inFull = 0;
 		VtListPush(&cachePtr->partial[bucket], pagePtr);
@@ -338,8 +521,9 @@ VtCacheTrim(
  * VtTrim --
  *
  *	Release everything free now: the calling thread's cache at once,
- *	emptied orphans, all free runs; every other thread trims its own
- *	cache on its next slow path.
+ *	emptied orphans, other threads' pages that their frees emptied
+ *	(VtSweep), all free runs; every other thread trims its own cache on
+ *	its next slow path.
  *
  * Results:
  *	None.
@@ -359,7 +543,7 @@ VtTrim(void)
 	VtCacheTrim(vtCachePtr);
     }
     VtSharedLock(NULL, 0);
-    VtSweepOrphans();
+    VtSweep(1);
     VtPurge(1, 0);
     VtSharedUnlock();
 }
@@ -370,11 +554,11 @@ VtTrim(void)
  * VtPurgerStart, PurgerMain --
  *
  *	The background purger: wakes every half decay (at most every 100 ms),
- *	sweeps the orphans, releases what has decayed beyond the reserve
- *	(all of it, parked pages included, once the shared cache is not
- *	drawn on), and ends once nothing free is left committed or parked
- *	and no orphan has frees to collect. It allocates nothing from
- *	vtalloc.
+ *	sweeps (VtSweep), releases what has decayed beyond the reserve (all
+ *	of it, parked pages included, once the shared cache is not drawn
+ *	on), and ends once nothing free is left committed or parked, no
+ *	orphan has frees to collect and no page waits for a sweep. It
+ *	allocates nothing from vtalloc.
  *
  * Results:
  *	None.
@@ -407,15 +591,15 @@ PurgerMain(
 
 	VtpSleep((unsigned) (pause < 5 ? 5 : pause > 100 ? 100 : pause));
 	VtpLockAcquire(&vtShared.lock);
-	VtSweepOrphans();
+	VtSweep(0);
 	keep = VtReserveKeep(VtpNow());
 	if (vtShared.dirtyBytes + vtShared.parkedBytes > keep) {
 	    VtPurge(0, keep);
 	}
 	done = !VtOption(PURGER) || ((vtShared.dirtyBytes
-		| vtShared.parkedBytes) == 0
+		| vtShared.parkedBytes) == 0 && !vtShared.sweepPending
 		&& !OrphansPending() && !atomic_load_explicit(
-		&vtShared.orphanFreed, memory_order_relaxed));
+		&vtShared.remoteFreed, memory_order_relaxed));
 	if (done) {
 	    vtShared.purgerRunning = 0;
 	}

@@ -649,6 +649,41 @@ VtRunDecommit(
 /*
  *----------------------------------------------------------------------
  *
+ * VtRunReset --
+ *
+ *	Give back the memory of a page of small blocks that stays in use
+ *	(the sweep, see VtSweepPages): what it carved is no longer resident.
+ *	Shared lock held.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	A system call; the run's slices are no longer touched.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtRunReset(
+    VtPage *pagePtr)
+{
+    VtSegment *segPtr = VtSegmentOf(pagePtr);
+    unsigned i;
+
+    PageTouched(pagePtr);
+    for (i = pagePtr->index; i < pagePtr->index + pagePtr->slices; i++) {
+	vtShared.releasedBytes +=
+		(uint64_t) VT_POPCOUNT64(segPtr->touched[i]) << 12;
+	segPtr->touched[i] = 0;
+    }
+    VtpReset((uint8_t *) segPtr + pagePtr->index * VT_SLICE_SIZE,
+	    pagePtr->slices * VT_SLICE_SIZE);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtSegmentRelease --
  *
  *	Unmap a normal segment none of whose slices is in use.

@@ -12,31 +12,6 @@
 
 #include "vtInt.h"
 
-/*
- * ThreadSanitizer: the statistics' reads of what running threads write
- * (blocks' cookies in PageLive, counters in AddCounters, a large block's
- * requested bytes in LargeRequested) race with those writes by design:
- * snapshots. They are taken out of its view (TSan's dynamic annotations,
- * in its runtime).
- */
-
-#if defined(__SANITIZE_THREAD__)
-#   define VT_TSAN 1
-#elif defined(__has_feature)
-#   if __has_feature(thread_sanitizer)
-#	define VT_TSAN 1
-#   endif
-#endif
-#ifdef VT_TSAN
-void			AnnotateIgnoreReadsBegin(const char *file, int line);
-void			AnnotateIgnoreReadsEnd(const char *file, int line);
-#   define VtRacyReadsBegin()	AnnotateIgnoreReadsBegin(__FILE__, __LINE__)
-#   define VtRacyReadsEnd()	AnnotateIgnoreReadsEnd(__FILE__, __LINE__)
-#else
-#   define VtRacyReadsBegin()	((void) 0)
-#   define VtRacyReadsEnd()	((void) 0)
-#endif
-
 static void		AddCounters(VtCounters *sumPtr,
 			    const VtCounterArrays *arraysPtr, unsigned bucket);
 static void		SumCounters(VtCounters *sumPtr,
@@ -203,6 +178,7 @@ VtGetStats(
     statsPtr->huge = vtShared.hugeBytes;
     statsPtr->released = vtShared.releasedBytes;
     statsPtr->purges = vtShared.purges;
+    statsPtr->swept = vtShared.swept;
 
     /*
      * Counters: the retired ones belong to the shared cache (slot 0).
@@ -272,8 +248,13 @@ VtGetStats(
 
 	    switch (pagePtr->state) {
 	    case VT_PAGE_SMALL:
-		capacity = VtLoad(&pagePtr->capacity);
-		live = PageLive(pagePtr, &requested);
+		if (atomic_load_explicit(&pagePtr->remote,
+			memory_order_relaxed) == VT_REMOTE_SWEPT) {
+		    capacity = live = 0;	/* Released, not carved. */
+		} else {
+		    capacity = VtLoad(&pagePtr->capacity);
+		    live = PageLive(pagePtr, &requested);
+		}
 		statsPtr->pagesOrphaned += pagePtr->orphan;
 		carved[pagePtr->bucket] += capacity;
 		statsPtr->buckets[pagePtr->bucket].requested += requested;

@@ -3,9 +3,10 @@
  *
  *	Unit tests of memory going back to the OS: after threads exit, after
  *	the decay time with the threads still alive (the purger), at once on
- *	trim, from orphans freed by other threads, under thread churn, and
- *	the size shift (small blocks freed, then large blocks of the same
- *	volume) that makes Zippy grow. Committed bytes are checked in every
+ *	trim, from orphans freed by other threads, from pages of an idle
+ *	thread freed by others, under thread churn, and the size shift
+ *	(small blocks freed, then large blocks of the same volume) that
+ *	makes Zippy grow. Committed bytes are checked in every
  *	build; the process RSS also in the plain build (sanitizers add
  *	memory of their own).
  *
@@ -512,6 +513,107 @@ TestShift(void)
     VtTrim();
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestIdleOwner --
+ *
+ *	A thread allocates 100 MiB and waits; this thread frees all of it
+ *	(remote frees). With no call from the owner, the purger releases
+ *	the emptied pages after the decay (or a trim at once); then the
+ *	owner allocates and frees as much again, in pages started afresh,
+ *	every block checked.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *idleChain;
+static _Atomic int idleErrors;
+
+static void *
+IdleWorker(
+    void *data)
+{
+    void **blocks;
+    size_t i, count = 100 * MIB / SCALE / 136;
+
+    (void) data;
+    idleChain = Fill(100 * MIB / SCALE, 16, 256, 13);
+    pthread_barrier_wait(&barrier);
+    pthread_barrier_wait(&barrier);
+    blocks = VtMalloc(count * sizeof(void *));
+    for (i = 0; i < count; i++) {
+	size_t size = 16 + i % 241;
+
+	blocks[i] = VtMalloc(size);
+	TestFill(blocks[i], size, i);
+    }
+    for (i = 0; i < count; i++) {
+	if (!TestVerify(blocks[i], 16 + i % 241, i)) {
+	    idleErrors++;
+	}
+	VtFree(blocks[i]);
+    }
+    VtFree(blocks);
+    return NULL;
+}
+
+static void
+IdleOwner(
+    int trim)
+{
+    pthread_t thread;
+    VtStats stats;
+    int waited = 0;
+
+    VtOptionSet(VT_OPTION_DECAY, trim ? 3600000 : 100);
+    Baseline();
+    idleErrors = 0;
+    pthread_barrier_init(&barrier, NULL, 2);
+    pthread_create(&thread, NULL, IdleWorker, NULL);
+    pthread_barrier_wait(&barrier);
+    FreeChain(idleChain, 0);
+    if (trim) {
+	VtTrim();
+	VtGetStats(&stats, NULL, NULL);
+    } else {
+	while (waited < 5000) {
+	    VtpSleep(100);
+	    waited += 100;
+	    VtGetStats(&stats, NULL, NULL);
+	    if (stats.released - base.released >= 80 * MIB / SCALE) {
+		break;
+	    }
+	}
+    }
+    printf("    released %llu MiB after %d ms, %llu pages swept\n",
+	    (unsigned long long) ((stats.released - base.released) / MIB),
+	    waited, (unsigned long long) (stats.swept - base.swept));
+    CHECK(stats.swept > base.swept);
+    CHECK(stats.released - base.released >= 80 * MIB / SCALE);
+    CHECK(RssNear((uint64_t) VtOption(HOLD) + 8 * MIB));
+    pthread_barrier_wait(&barrier);
+    pthread_join(thread, NULL);
+    pthread_barrier_destroy(&barrier);
+    CHECK(idleErrors == 0);
+    VtTrim();
+    VtGetStats(&stats, NULL, NULL);
+    CHECK(stats.inuse == base.inuse);
+    VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
+}
+
+static void
+TestIdleOwner(void)
+{
+    IdleOwner(0);
+}
+
+static void
+TestIdleOwnerTrim(void)
+{
+    IdleOwner(1);
+}
+
 int
 main(void)
 {
@@ -524,5 +626,8 @@ main(void)
     RunTest("thread churn stays within the reserve", TestChurn);
     RunTest("parked pages; the reserve counts touched pages", TestTouched);
     RunTest("size shift reuses coalesced pages", TestShift);
+    RunTest("idle owner: pages emptied by others released after the decay",
+	    TestIdleOwner);
+    RunTest("idle owner: ... and at once on trim", TestIdleOwnerTrim);
     return TestSummary("testRelease");
 }

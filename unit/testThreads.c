@@ -6,7 +6,8 @@
  *	where a quarter of the blocks are freed by another thread and every
  *	block's contents are checked; pages that outlive their thread
  *	(orphans) freed from elsewhere and adopted; thread churn; blocks of
- *	other threads' pages kept by the thread that frees them.
+ *	other threads' pages kept by the thread that frees them; sweeps of
+ *	pages that other threads emptied, racing with their owners.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -665,6 +666,120 @@ TestHoldPins(void)
 	    < (built.pagesInuse - before.pagesInuse) / 2);
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestSweepRace --
+ *
+ *	Two threads hand each other batches of blocks and free the other's
+ *	(remote frees), pausing now and then, while this thread trims every
+ *	millisecond: each trim sweeps every page whose blocks are all on its
+ *	remote list, racing with its owner making pages current, freeing
+ *	into them and collecting them. Every block is checked before it is
+ *	freed; afterwards every count adds up.
+ *
+ *----------------------------------------------------------------------
+ */
+
+#define SWEEP_BATCH 2000
+
+static _Atomic int sweepDone;
+
+static void *
+SweepThread(
+    void *data)
+{
+    int self = (int) (intptr_t) data;
+    uint64_t seed = 0xD1B54A32D192ED03ull * (uint64_t) (self + 1);
+    static _Thread_local Parcel kept[SWEEP_BATCH];
+    long round, rounds = opsPerThread / 2000;
+    int i, count, nKept;
+
+    for (round = 0; round < rounds; round++) {
+	count = 1 + (int) (TestRandom(&seed) % SWEEP_BATCH);
+	nKept = 0;
+	for (i = 0; i < count; i++) {
+	    uint64_t r = TestRandom(&seed);
+	    Parcel p;
+
+	    p.size = 16 + (size_t) (r % 1000);
+	    p.tag = r;
+	    p.ptr = VtMalloc(p.size);
+	    if (p.ptr == NULL) {
+		errors++;
+		continue;
+	    }
+	    TestFill(p.ptr, p.size, p.tag);
+	    if ((r >> 32) % 8 == 0) {
+		kept[nKept++] = p;
+	    } else {
+		Post(1 - self, p);
+	    }
+	}
+	Drain(self);
+	for (i = 0; i < nKept; i++) {
+	    if (!TestVerify(kept[i].ptr, kept[i].size, kept[i].tag)) {
+		errors++;
+	    }
+	    VtFree(kept[i].ptr);
+	}
+	if (round % 4 == 0) {
+	    VtpSleep(1);
+	}
+    }
+    pthread_barrier_wait(&barrier);
+    Drain(self);
+    pthread_barrier_wait(&barrier);
+    sweepDone++;
+    return NULL;
+}
+
+static void
+TestSweepRace(void)
+{
+    pthread_t threads[2];
+    VtStats before, after;
+    long trims;
+    int i;
+
+    VtTrim();
+    VtGetStats(&before, NULL, NULL);
+    pthread_barrier_init(&barrier, NULL, 2);
+    for (i = 0; i < 2; i++) {
+	pthread_mutex_init(&mailboxes[i].lock, NULL);
+    }
+    sweepDone = 0;
+    for (i = 0; i < 2; i++) {
+	pthread_create(&threads[i], NULL, SweepThread, (void *) (intptr_t) i);
+    }
+    for (trims = 0; sweepDone < 2; trims++) {
+	VtTrim();
+	VtpSleep(1);
+    }
+    for (i = 0; i < 2; i++) {
+	pthread_join(threads[i], NULL);
+    }
+    pthread_barrier_destroy(&barrier);
+    VtTrim();
+    VtGetStats(&after, NULL, NULL);
+    printf("    %llu allocs, %llu remote frees; %ld trims swept %llu "
+	    "pages\n",
+	    (unsigned long long) (after.allocs - before.allocs),
+	    (unsigned long long) (after.remoteFrees - before.remoteFrees),
+	    trims, (unsigned long long) (after.swept - before.swept));
+    CHECK(errors == 0);
+    CHECK(after.swept > before.swept);
+    CHECK(after.allocs - before.allocs == after.frees - before.frees);
+    CHECK(after.requested == before.requested);
+    CHECK(after.inuse == before.inuse);
+    CHECK(after.pagesInuse == before.pagesInuse);
+    for (i = 0; i < 2; i++) {
+	free(mailboxes[i].parcels);
+	mailboxes[i].parcels = NULL;
+	mailboxes[i].count = mailboxes[i].room = 0;
+    }
+}
+
 int
 main(
     int argc,
@@ -679,5 +794,6 @@ main(
     RunTest("thread churn", TestChurn);
     RunTest("blocks of other threads kept", TestHold);
     RunTest("held blocks keep no emptied pages", TestHoldPins);
+    RunTest("sweeps racing with the pages' owners", TestSweepRace);
     return TestSummary("testThreads");
 }

@@ -81,10 +81,12 @@ VtpReserve(
 /*
  *----------------------------------------------------------------------
  *
- * VtpCommit, VtpDecommit, VtpRelease --
+ * VtpCommit, VtpDecommit, VtpReset, VtpRelease --
  *
  *	Commit (nothing to do: Unix commits on touch), give a range's pages
- *	back while keeping the addresses, or unmap.
+ *	back while keeping the addresses (decommit and reset are the same
+ *	here: the range reads as zeros and commits again on touch), or
+ *	unmap.
  *
  * Results:
  *	VtpCommit: 1.
@@ -107,6 +109,14 @@ VtpCommit(
 
 void
 VtpDecommit(
+    void *ptr,
+    size_t size)
+{
+    madvise(ptr, size, MADV_DONTNEED);
+}
+
+void
+VtpReset(
     void *ptr,
     size_t size)
 {

@@ -65,10 +65,11 @@ VtpReserve(
 /*
  *----------------------------------------------------------------------
  *
- * VtpCommit, VtpDecommit, VtpRelease --
+ * VtpCommit, VtpDecommit, VtpReset, VtpRelease --
  *
- *	Commit a reserved range, decommit it keeping the addresses, or free
- *	the whole reservation.
+ *	Commit a reserved range, decommit it keeping the addresses, let the
+ *	OS drop a committed range's contents (it stays usable), or free the
+ *	whole reservation.
  *
  * Results:
  *	VtpCommit: 1 on success, 0 if the commit charge is exhausted.
@@ -93,6 +94,14 @@ VtpDecommit(
     size_t size)
 {
     VirtualFree(ptr, size, MEM_DECOMMIT);
+}
+
+void
+VtpReset(
+    void *ptr,
+    size_t size)
+{
+    VirtualAlloc(ptr, size, MEM_RESET, PAGE_READWRITE);
 }
 
 void
