@@ -711,7 +711,9 @@ VtCachePageEmptied(
 	    currentPtr->inFull = 1;
 	    VtListPush(&cachePtr->full[bucket], currentPtr);
 	    PageLock(cachePtr);
-	    VtPageCollect(pagePtr);	/* Swept since the free? */
+	    if (VtLoad(&pagePtr->capacity) == 0) {
+		VtPageCollect(pagePtr);	/* Swept since the free. */
+	    }
 	    cachePtr->pages[bucket] = pagePtr;
 	    VtPageLockRelease(cachePtr);
 	    return;

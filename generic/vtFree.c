@@ -139,8 +139,10 @@ FindOther(
 	*indexPtr = 0;
 	return pagePtr;
     }
-    *whyPtr = pagePtr->state == VT_PAGE_FREE ? "in a free page (double free?)"
-	    : "not the start of a block";
+    *whyPtr = pagePtr->state == VT_PAGE_FREE
+	    || (pagePtr->state == VT_PAGE_SMALL
+	    && VtLoad(&pagePtr->capacity) == 0)
+	    ? "in a free page (double free?)" : "not the start of a block";
     return NULL;
 }
 

@@ -387,9 +387,10 @@ enum VtPageState {
  * to the OS when other threads free their blocks: the sweep (VtSweepPages)
  * may release the memory of a page that is not its owner's current page
  * and whose blocks are all on the remote list. Holding the owner's
- * `pageLock`, it swaps the remote list for VT_REMOTE_SWEPT and releases
- * the page's memory; the owner, collecting that word, finds the page
- * empty and uncarved (VtPageCollect). The owner holds `pageLock` whenever
+ * `pageLock`, it swaps the remote list for VT_REMOTE_SWEPT, releases the
+ * page's memory and sets `capacity` to 0 (no block carved: a free into the
+ * page is refused); the owner, collecting that word, finds the page empty
+ * (VtPageCollect). The owner holds `pageLock` whenever
  * it makes a page its current page, so it never allocates from a page
  * being swept.
  */

@@ -443,6 +443,7 @@ SweepPage(
     VtRacyReadsEnd();
     if (swept) {
 	VtRunReset(pagePtr);
+	VtStore(&pagePtr->capacity, 0);
 	vtShared.swept++;
     }
     VtPageLockRelease(ownerPtr);

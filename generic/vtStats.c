@@ -248,13 +248,8 @@ VtGetStats(
 
 	    switch (pagePtr->state) {
 	    case VT_PAGE_SMALL:
-		if (atomic_load_explicit(&pagePtr->remote,
-			memory_order_relaxed) == VT_REMOTE_SWEPT) {
-		    capacity = live = 0;	/* Released, not carved. */
-		} else {
-		    capacity = VtLoad(&pagePtr->capacity);
-		    live = PageLive(pagePtr, &requested);
-		}
+		capacity = VtLoad(&pagePtr->capacity);
+		live = PageLive(pagePtr, &requested);
 		statsPtr->pagesOrphaned += pagePtr->orphan;
 		carved[pagePtr->bucket] += capacity;
 		statsPtr->buckets[pagePtr->bucket].requested += requested;

@@ -520,12 +520,14 @@ TestShift(void)
  *
  *	A thread allocates 100 MiB and waits; this thread frees all of it
  *	(remote frees). With no call from the owner, the purger releases
- *	the emptied pages after the decay (or a trim at once); then the
- *	owner allocates and frees as much again, in pages started afresh,
- *	every block checked.
+ *	the emptied pages after the decay (or a trim at once); a block of
+ *	such a page freed again is refused; then the owner allocates and
+ *	frees as much again, in pages started afresh, every block checked.
  *
  *----------------------------------------------------------------------
  */
+
+#define SAMPLES 64
 
 static void *idleChain;
 static _Atomic int idleErrors;
@@ -564,7 +566,9 @@ IdleOwner(
 {
     pthread_t thread;
     VtStats stats;
-    int waited = 0;
+    int waited = 0, i;
+    void *samples[SAMPLES], *sample;
+    uint64_t seed = 17;
 
     VtOptionSet(VT_OPTION_DECAY, trim ? 3600000 : 100);
     Baseline();
@@ -572,6 +576,12 @@ IdleOwner(
     pthread_barrier_init(&barrier, NULL, 2);
     pthread_create(&thread, NULL, IdleWorker, NULL);
     pthread_barrier_wait(&barrier);
+    for (sample = idleChain, i = 0; sample != NULL && i < SAMPLES;
+	    sample = *(void **) sample) {
+	if (TestRandom(&seed) % 1000 == 0) {
+	    samples[i++] = sample;
+	}
+    }
     FreeChain(idleChain, 0);
     if (trim) {
 	VtTrim();
@@ -585,6 +595,8 @@ IdleOwner(
 		break;
 	    }
 	}
+	VtpSleep(200);			/* Pages that changed last. */
+	VtGetStats(&stats, NULL, NULL);
     }
     printf("    released %llu MiB after %d ms, %llu pages swept\n",
 	    (unsigned long long) ((stats.released - base.released) / MIB),
@@ -592,6 +604,25 @@ IdleOwner(
     CHECK(stats.swept > base.swept);
     CHECK(stats.released - base.released >= 80 * MIB / SCALE);
     CHECK(RssNear((uint64_t) VtOption(HOLD) + 8 * MIB));
+
+    /*
+     * A block of a released page freed again: refused, naming it.
+     */
+
+    for (sample = NULL; i-- > 0;) {
+	if (VtLoad(&VtPageOf(samples[i])->capacity) == 0) {
+	    sample = samples[i];
+	    break;
+	}
+    }
+    CHECK(sample != NULL);
+    if (sample != NULL) {
+	char text[64];
+
+	snprintf(text, sizeof(text), "%p", sample);
+	EXPECT_PANIC(VtFree(sample), "in a free page (double free?)");
+	CHECK(strstr(panicMessage, text) != NULL);
+    }
     pthread_barrier_wait(&barrier);
     pthread_join(thread, NULL);
     pthread_barrier_destroy(&barrier);
