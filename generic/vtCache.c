@@ -612,14 +612,7 @@ VtCacheRefill(
 	}
 	pagePtr->inFull = 1;
 	VtListPush(&cachePtr->full[bucket], pagePtr);
-
-	/*
-	 * Release: a sweep that sees the page is no longer current sees its
-	 * final live count (VtSweep).
-	 */
-
-	__atomic_store_n(&cachePtr->pages[bucket], &vtEmptyPage,
-		__ATOMIC_RELEASE);
+	VtCurrentPageClear(cachePtr, bucket);
     }
 
     /*

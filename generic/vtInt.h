@@ -687,6 +687,42 @@ MODULE_SCOPE const VtOptionInfo vtOptionInfo[VT_OPTION_COUNT];
 MODULE_SCOPE _Atomic int64_t vtOptions[VT_OPTION_COUNT];
 
 /*
+ * The owner's store of its current page when it leaves a page without the
+ * page lock, and the sweep's read of it (SweepPage): release and acquire,
+ * so that a sweep that sees the page is no longer current sees its final
+ * live count. Plain moves on x86-64.
+ */
+
+VT_INLINE void
+VtCurrentPageClear(
+    VtCache *cachePtr,
+    unsigned bucket)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    __atomic_store_n(&cachePtr->pages[bucket], &vtEmptyPage,
+	    __ATOMIC_RELEASE);
+#else
+    atomic_thread_fence(memory_order_release);
+    cachePtr->pages[bucket] = &vtEmptyPage;
+#endif
+}
+
+VT_INLINE VtPage *
+VtCurrentPageOf(
+    VtCache *cachePtr,
+    unsigned bucket)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __atomic_load_n(&cachePtr->pages[bucket], __ATOMIC_ACQUIRE);
+#else
+    VtPage *pagePtr = cachePtr->pages[bucket];
+
+    atomic_thread_fence(memory_order_acquire);
+    return pagePtr;
+#endif
+}
+
+/*
  *----------------------------------------------------------------------
  *
  * Inline helpers shared by alloc, free and realloc.

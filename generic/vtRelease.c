@@ -431,8 +431,7 @@ SweepPage(
 	return 0;
     }
     VtRacyReadsBegin();
-    if (__atomic_load_n(&ownerPtr->pages[pagePtr->bucket], __ATOMIC_ACQUIRE)
-	    != pagePtr
+    if (VtCurrentPageOf(ownerPtr, pagePtr->bucket) != pagePtr
 	    && atomic_load_explicit(&pagePtr->remote, memory_order_acquire)
 	    == word
 	    && VtRacyLoad(&pagePtr->used) == VtRemoteCount(word)) {
