@@ -384,7 +384,7 @@ enum VtPageState {
  * blocks it hands out (blocks it holds, see FreeRemote).
  *
  * One exception, so that the pages of a thread that has gone idle go back
- * to the OS when other threads free their blocks: the sweep (VtSweepPages)
+ * to the OS when other threads free their blocks: the sweep (VtSweep)
  * may release the memory of a page that is not its owner's current page
  * and whose blocks are all on the remote list. Holding the owner's
  * `pageLock`, it swaps the remote list for VT_REMOTE_SWEPT, releases the
@@ -450,7 +450,7 @@ typedef struct VT_ALIGNED(128) VtPage {
 					/* Blocks freed by other threads:
 					 * VtRemoteHead, VtRemoteCount; or
 					 * VT_REMOTE_SWEPT. */
-    uintptr_t sweepWord;		/* `remote` as the last sweep saw it */
+    uintptr_t sweepWord;		/* `remote` at the last sweep */
     uint64_t sweepSince;		/* ... and VtpNow() since when (the
 					 * shared lock guards both). */
 } VtPage;
@@ -1014,7 +1014,7 @@ MODULE_SCOPE void	VtBucketsInit(void);
 MODULE_SCOPE VtPage *	VtRunAlloc(unsigned slices);
 MODULE_SCOPE void	VtRunFree(VtPage *pagePtr);
 MODULE_SCOPE size_t	VtRunDecommit(VtPage *runPtr);
-MODULE_SCOPE void	VtRunReset(VtPage *pagePtr);
+MODULE_SCOPE void	VtRunReset(VtPage *pagePtr, uint32_t carved);
 MODULE_SCOPE void	VtSegmentRelease(VtSegment *segPtr);
 MODULE_SCOPE VtPage *	VtHugeAlloc(size_t size, size_t offset);
 MODULE_SCOPE void	VtHugeFree(VtSegment *segPtr);

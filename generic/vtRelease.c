@@ -425,6 +425,7 @@ SweepPage(
     VtPage *pagePtr,
     uintptr_t word)
 {
+    uint32_t carved = 0;
     int swept = 0;
 
     if (!VtPageLockTry(ownerPtr)) {
@@ -435,13 +436,15 @@ SweepPage(
 	    && atomic_load_explicit(&pagePtr->remote, memory_order_acquire)
 	    == word
 	    && VtRacyLoad(&pagePtr->used) == VtRemoteCount(word)) {
+	carved = VtLoad(&pagePtr->capacity);	/* The owner resets it once
+						 * it sees the swap. */
 	swept = atomic_compare_exchange_strong_explicit(&pagePtr->remote,
 		&word, VT_REMOTE_SWEPT, memory_order_acq_rel,
 		memory_order_relaxed);
     }
     VtRacyReadsEnd();
     if (swept) {
-	VtRunReset(pagePtr);
+	VtRunReset(pagePtr, carved);
 	VtStore(&pagePtr->capacity, 0);
 	vtShared.swept++;
     }

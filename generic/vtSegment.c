@@ -40,7 +40,7 @@ static VtPage *		RunChoose(unsigned slices, int *fromEndPtr);
 static void		RunRelink(VtPage *pagePtr);
 static uint64_t		RunDirty(const VtSegment *segPtr, unsigned first,
 			    unsigned slices);
-static void		PageTouched(VtPage *pagePtr);
+static void		PageTouched(VtPage *pagePtr, uint32_t carved);
 static void		MarkTouched(VtSegment *segPtr, uint64_t from,
 			    uint64_t to);
 static void		SegmentUnlink(VtSegment *segPtr);
@@ -443,7 +443,7 @@ VtRunFree(
     atomic_store_explicit(&pagePtr->ownerPtr, NULL, memory_order_relaxed);
     pagePtr->inFull = pagePtr->orphan = 0;
     pagePtr->freePtr = NULL;
-    PageTouched(pagePtr);
+    PageTouched(pagePtr, VtLoad(&pagePtr->capacity));
     RunRelink(pagePtr);
 }
 
@@ -452,11 +452,12 @@ VtRunFree(
  *
  * PageTouched --
  *
- *	Record which 4 KiB pages of its run a page that is being freed may
- *	have touched: a small page its carved blocks and their side array
- *	entries, a large one the bytes asked for. The reserve counts these,
- *	not whole slices: a page carves lazily, and a thread that used a few
- *	blocks of each bucket touched a few KiB of each 64 KiB slice.
+ *	Record which 4 KiB pages of its run a page that is being freed (or
+ *	swept) may have touched: a small page its `carved` blocks and their
+ *	side array entries, a large one the bytes asked for. The reserve
+ *	counts these, not whole slices: a page carves lazily, and a thread
+ *	that used a few blocks of each bucket touched a few KiB of each 64 KiB
+ *	slice.
  *
  * Results:
  *	None.
@@ -469,13 +470,14 @@ VtRunFree(
 
 static void
 PageTouched(
-    VtPage *pagePtr)
+    VtPage *pagePtr,
+    uint32_t carved)
 {
     VtSegment *segPtr = VtSegmentOf(pagePtr);
     uint64_t start = (uint64_t) (pagePtr->start - (uint8_t *) segPtr);
 
     if (pagePtr->state == VT_PAGE_SMALL) {
-	uint64_t capacity = VtLoad(&pagePtr->capacity);
+	uint64_t capacity = carved;
 
 	MarkTouched(segPtr, start, start + capacity * pagePtr->blockSize);
 	if (pagePtr->slackPtr != (uint8_t *) pagePtr->slackInline) {
@@ -652,8 +654,8 @@ VtRunDecommit(
  * VtRunReset --
  *
  *	Give back the memory of a page of small blocks that stays in use
- *	(the sweep, see VtSweepPages): what it carved is no longer resident.
- *	Shared lock held.
+ *	(the sweep, see VtSweep): the `carved` blocks it had are no longer
+ *	resident. Shared lock held.
  *
  * Results:
  *	None.
@@ -666,12 +668,13 @@ VtRunDecommit(
 
 void
 VtRunReset(
-    VtPage *pagePtr)
+    VtPage *pagePtr,
+    uint32_t carved)
 {
     VtSegment *segPtr = VtSegmentOf(pagePtr);
     unsigned i;
 
-    PageTouched(pagePtr);
+    PageTouched(pagePtr, carved);
     for (i = pagePtr->index; i < pagePtr->index + pagePtr->slices; i++) {
 	vtShared.releasedBytes +=
 		(uint64_t) VT_POPCOUNT64(segPtr->touched[i]) << 12;
