@@ -60,6 +60,31 @@ RandomSize(
 }
 
 static void
+MailboxesOpen(
+    int count)
+{
+    int i;
+
+    for (i = 0; i < count; i++) {
+	pthread_mutex_init(&mailboxes[i].lock, NULL);
+    }
+}
+
+static void
+MailboxesClose(
+    int count)
+{
+    int i;
+
+    for (i = 0; i < count; i++) {
+	pthread_mutex_destroy(&mailboxes[i].lock);
+	free(mailboxes[i].parcels);
+	mailboxes[i].parcels = NULL;
+	mailboxes[i].count = mailboxes[i].room = 0;
+    }
+}
+
+static void
 Post(
     int to,
     Parcel parcel)
@@ -180,9 +205,7 @@ TestStress(void)
 
     VtGetStats(&before, NULL, NULL);
     pthread_barrier_init(&barrier, NULL, THREADS);
-    for (i = 0; i < THREADS; i++) {
-	pthread_mutex_init(&mailboxes[i].lock, NULL);
-    }
+    MailboxesOpen(THREADS);
     stressDone = 0;
     for (i = 0; i < THREADS; i++) {
 	pthread_create(&threads[i], NULL, StressThread, (void *) (intptr_t) i);
@@ -227,11 +250,7 @@ TestStress(void)
     CHECK(after.threads == before.threads);
     CHECK(after.pagesOrphaned == 0);
     CHECK(after.pagesInuse == before.pagesInuse);
-    for (i = 0; i < THREADS; i++) {
-	free(mailboxes[i].parcels);
-	mailboxes[i].parcels = NULL;
-	mailboxes[i].count = mailboxes[i].room = 0;
-    }
+    MailboxesClose(THREADS);
 }
 
 /*
@@ -745,9 +764,7 @@ TestSweepRace(void)
     VtTrim();
     VtGetStats(&before, NULL, NULL);
     pthread_barrier_init(&barrier, NULL, 2);
-    for (i = 0; i < 2; i++) {
-	pthread_mutex_init(&mailboxes[i].lock, NULL);
-    }
+    MailboxesOpen(2);
     sweepDone = 0;
     for (i = 0; i < 2; i++) {
 	pthread_create(&threads[i], NULL, SweepThread, (void *) (intptr_t) i);
@@ -773,11 +790,7 @@ TestSweepRace(void)
     CHECK(after.requested == before.requested);
     CHECK(after.inuse == before.inuse);
     CHECK(after.pagesInuse == before.pagesInuse);
-    for (i = 0; i < 2; i++) {
-	free(mailboxes[i].parcels);
-	mailboxes[i].parcels = NULL;
-	mailboxes[i].count = mailboxes[i].room = 0;
-    }
+    MailboxesClose(2);
 }
 
 int
