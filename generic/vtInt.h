@@ -390,9 +390,8 @@ enum VtPageState {
  * `pageLock`, it swaps the remote list for VT_REMOTE_SWEPT, releases the
  * page's memory and sets `capacity` to 0 (no block carved: a free into the
  * page is refused); the owner, collecting that word, finds the page empty
- * (VtPageCollect). The owner holds `pageLock` whenever
- * it makes a page its current page, so it never allocates from a page
- * being swept.
+ * (VtPageCollect). The owner holds `pageLock` whenever it makes a page its
+ * current page, so it never allocates from a page being swept.
  */
 
 typedef struct VT_ALIGNED(128) VtPage {

@@ -157,8 +157,8 @@ VtPageCollect(
 	    memory_order_acquire);
     if (VT_UNLIKELY(word >= VT_REMOTE_SWEPT)) {
 	if (word != VT_REMOTE_SWEPT) {
-	    VtPanic("vtalloc: block %p freed into page %p after all its "
-		    "blocks were (double free from another thread)",
+	    VtPanic("vtalloc: block %p freed into page %p whose blocks were "
+		    "all free (double free from another thread)",
 		    (void *) VtRemoteHead(word), (void *) pagePtr->start);
 	}
 	pagePtr->freePtr = NULL;
