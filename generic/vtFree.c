@@ -27,36 +27,13 @@ static VT_NOINLINE VtPage *FindOther(const void *ptr, VtPage *pagePtr,
 			    uint32_t *indexPtr, const char **whyPtr);
 
 /*
- * FindBlock's test that an offset into a page of small blocks is a multiple
- * of the block size, from the product that gives the block's index. With
- * recip = 2^40 / blockSize rounded up, offset = k * blockSize + r and
- * offset * recip = k * 2^40 + low: low < 2^19 if r == 0 (it is k times the
- * rounding error, below the page's size), and low >= recip >= 2^25
- * otherwise (blocks are at most 2^15 bytes); low < 2^40 either way, so the
- * index k is exact. Bits 24..39 of the product are therefore 0 exactly at
- * the start of a block.
- */
-
-#define VT_OFF_BLOCK_BITS	((((uint64_t) 1 << 40) - 1) \
-				    & ~(((uint64_t) 1 << 24) - 1))
-
-#if VT_SMALL_MAX > (1 << 15) \
-	|| (VT_MAX_PAGE_SLICES << VT_SLICE_SHIFT) > (1 << 19)
-#   error "FindBlock's test of block boundaries needs blocks of at most \
-2^15 bytes in pages of at most 2^19"
-#endif
-
-/*
  *----------------------------------------------------------------------
  *
- * SmallIndex, FindBlock --
+ * FindBlock --
  *
- *	SmallIndex: is ptr the start of a carved block of a page of small
- *	blocks (its index in *indexPtr)? One test answers it for any pointer
- *	into a segment: every run that is not a page of small blocks, and a
- *	segment's header slice, has capacity 0 (see RunMap). FindBlock:
- *	validate a pointer handed back by a caller; whether the block is
- *	live is read from its free cookie (VtBlockIsFree).
+ *	Validate a pointer handed back by a caller: vtalloc's segment, the
+ *	start of a carved block (VtSmallIndex), or a large block; whether
+ *	the block is live is read from its free cookie (VtBlockIsFree).
  *
  * Results:
  *	FindBlock: the page of the live block at ptr, with the block's index
@@ -68,20 +45,6 @@ static VT_NOINLINE VtPage *FindOther(const void *ptr, VtPage *pagePtr,
  *
  *----------------------------------------------------------------------
  */
-
-VT_INLINE int
-SmallIndex(
-    const VtPage *pagePtr,
-    const void *ptr,
-    uint32_t *indexPtr)
-{
-    uint64_t scaled = (uint64_t) ((const uint8_t *) ptr - pagePtr->start)
-	    * pagePtr->recip;
-
-    *indexPtr = (uint32_t) (scaled >> 40);
-    return *indexPtr < VtLoad(&pagePtr->capacity)
-	    && (scaled & VT_OFF_BLOCK_BITS) == 0;
-}
 
 VT_INLINE VtPage *
 FindBlock(
@@ -97,7 +60,7 @@ FindBlock(
 	return NULL;
     }
     pagePtr = VtPageOf(ptr);
-    if (VT_UNLIKELY(!SmallIndex(pagePtr, ptr, indexPtr))) {
+    if (VT_UNLIKELY(!VtSmallIndex(pagePtr, ptr, indexPtr))) {
 	return FindOther(ptr, pagePtr, indexPtr, whyPtr);
     }
     if (VT_UNLIKELY(VtBlockIsFree(pagePtr, *indexPtr, ptr))) {
@@ -296,15 +259,12 @@ VtFree(
     VtPage *pagePtr;
     uint32_t index;
 
-    if (VT_UNLIKELY(ptr == NULL)) {
-	return;
-    }
     if (VT_UNLIKELY(!VtSegmentKnown(ptr))) {
-	FreeOther(ptr);
+	FreeOther(ptr);			/* NULL too: no segment at 0. */
 	return;
     }
     pagePtr = VtPageOf(ptr);
-    if (VT_UNLIKELY(!SmallIndex(pagePtr, ptr, &index)
+    if (VT_UNLIKELY(!VtSmallIndex(pagePtr, ptr, &index)
 	    || VtBlockIsFree(pagePtr, index, blockPtr))) {
 	FreeOther(ptr);
 	return;
@@ -346,8 +306,8 @@ VtFree(
  *
  * FreeOther --
  *
- *	VtFree of anything but a live small block: a large block, or a bad
- *	pointer.
+ *	VtFree of anything but a live small block: NULL, a large block, or
+ *	a bad pointer.
  *
  * Results:
  *	None.
@@ -365,8 +325,12 @@ FreeOther(
 {
     const char *why;
     uint32_t index;
-    VtPage *pagePtr = FindBlock(ptr, &index, &why);
+    VtPage *pagePtr;
 
+    if (ptr == NULL) {
+	return;
+    }
+    pagePtr = FindBlock(ptr, &index, &why);
     if (pagePtr == NULL) {
 	BadBlock(ptr, "free", why);
     }

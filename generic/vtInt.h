@@ -764,7 +764,8 @@ VtPageOf(
 /*
  * Is there a segment of ours at this 4 MiB boundary? One bit per possible
  * segment of the 48-bit address space (8 MiB of zero-filled, mostly never
- * touched, address space).
+ * touched, address space). No segment is at 0 (the OS maps nothing
+ * there), so the test also answers "not ours" for NULL.
  */
 
 VT_INLINE int
@@ -773,7 +774,8 @@ VtSegmentKnown(
 {
     uintptr_t n = (uintptr_t) ptr >> VT_SEGMENT_SHIFT;
 
-    if (VT_UNLIKELY(n >> (VT_ADDRESS_BITS - VT_SEGMENT_SHIFT))) {
+    if (VT_UNLIKELY(n >= (uintptr_t) 1 << (VT_ADDRESS_BITS
+	    - VT_SEGMENT_SHIFT))) {
 	return 0;
     }
     return (int) ((VtLoad(&vtSegmentMap[n >> 6]) >> (n & 63)) & 1);
@@ -813,6 +815,43 @@ VtBlockIndex(
     uint64_t offset = (uint64_t) ((const uint8_t *) ptr - pagePtr->start);
 
     return (uint32_t) ((offset * pagePtr->recip) >> 40);
+}
+
+/*
+ * VtSmallIndex: is ptr the start of a carved block of a page of small
+ * blocks (its index in *indexPtr)? One test answers it for any pointer into
+ * a segment: every run that is not a page of small blocks, and a segment's
+ * header slice, have capacity 0 (see RunMap).
+ *
+ * The test that the offset is a multiple of the block size comes from the
+ * product that gives the index. With recip = 2^40 / blockSize rounded up,
+ * offset = k * blockSize + r and offset * recip = k * 2^40 + low: low <
+ * 2^19 if r == 0 (k times the rounding error, below the page's size), and
+ * low >= recip >= 2^25 otherwise (blocks are at most 2^15 bytes); low <
+ * 2^40 either way, so the index k is exact. Bits 24..39 of the product are
+ * therefore 0 exactly at the start of a block. Rotated so that they lie
+ * above k, one comparison with the page's capacity tests both.
+ * unit/testCore.c checks every offset of every bucket's page.
+ */
+
+#if VT_SMALL_MAX > (1 << 15) \
+	|| (VT_MAX_PAGE_SLICES << VT_SLICE_SHIFT) > (1 << 19)
+#   error "VtSmallIndex needs blocks of at most 2^15 bytes in pages of at \
+most 2^19"
+#endif
+
+VT_INLINE int
+VtSmallIndex(
+    const VtPage *pagePtr,
+    const void *ptr,
+    uint32_t *indexPtr)
+{
+    uint64_t scaled = ((uint64_t) ((const uint8_t *) ptr - pagePtr->start)
+	    * pagePtr->recip) >> 24;
+    uint64_t index = (scaled >> 16) | (scaled << 48);
+
+    *indexPtr = (uint32_t) index;
+    return index < VtLoad(&pagePtr->capacity);
 }
 
 /*

@@ -115,6 +115,68 @@ TestBuckets(void)
 /*
  *----------------------------------------------------------------------
  *
+ * TestBlockBoundaries --
+ *
+ *	VtSmallIndex, the test every free makes, against division: for every
+ *	bucket, every byte offset of its page (and a slice past it) is the
+ *	start of a block exactly when it is a multiple of the block size
+ *	below the carved count, with the right index; at capacity 0 (any run
+ *	that is not a page of small blocks) nothing is.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestBlockBoundaries(void)
+{
+    static const uint32_t fractions[] = {1, 2, 0};
+    uint8_t *base = malloc((VT_MAX_PAGE_SLICES + 1) << VT_SLICE_SHIFT);
+    unsigned bucket;
+    uint64_t tried = 0, wrong = 0;
+
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	const VtBucketInfo *infoPtr = &vtBuckets[bucket];
+	size_t extent = ((size_t) infoPtr->slices + 1) << VT_SLICE_SHIFT;
+	unsigned f;
+
+	for (f = 0; f < sizeof(fractions) / sizeof(fractions[0]); f++) {
+	    VtPage page;
+	    size_t offset;
+
+	    memset(&page, 0, sizeof(page));
+	    page.start = base;
+	    page.recip = infoPtr->recip;
+	    VtStore(&page.capacity, fractions[f] == 0 ? 0
+		    : infoPtr->reserved / fractions[f]);
+	    for (offset = 0; offset < extent; offset++) {
+		uint32_t index = UINT32_MAX;
+		int expected = offset % infoPtr->blockSize == 0
+			&& offset / infoPtr->blockSize
+			< VtLoad(&page.capacity);
+		int got = VtSmallIndex(&page, base + offset, &index);
+
+		tried++;
+		if (got != expected || (got
+			&& index != offset / infoPtr->blockSize)) {
+		    if (wrong++ < 5) {
+			printf("    bucket %u (%u bytes) offset %zu: %d index "
+				"%u, expected %d\n", bucket,
+				infoPtr->blockSize, offset, got, index,
+				expected);
+		    }
+		}
+	    }
+	}
+    }
+    free(base);
+    printf("    %llu offsets tried, %llu wrong\n",
+	    (unsigned long long) tried, (unsigned long long) wrong);
+    CHECK(tried > 0 && wrong == 0);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * TestSmallBlocks --
  *
  *	Every size up to the largest bucket: aligned, usable, distinct,
@@ -610,6 +672,7 @@ main(void)
 
     VtOptionSet(VT_OPTION_DECAY, 3600000);
     RunTest("buckets", TestBuckets);
+    RunTest("block boundaries", TestBlockBoundaries);
     RunTest("small blocks", TestSmallBlocks);
     RunTest("large blocks", TestLargeBlocks);
     RunTest("realloc", TestRealloc);
