@@ -260,7 +260,9 @@ void			AnnotateIgnoreReadsEnd(const char *file, int line);
 	    (int64_t) 1 << 40, "bytes")					\
     X(PURGER, "purger", "VTALLOC_PURGER", 1, 0, 1, "boolean")		\
     X(HOLD, "hold", "VTALLOC_HOLD", 1048576, 0, (int64_t) 1 << 30,	\
-	    "bytes")
+	    "bytes")							\
+    X(HUGEPAGES, "hugepages", "VTALLOC_HUGEPAGES", 0, 0,		\
+	    (int64_t) 1 << 40, "bytes")
 
 typedef enum VtOption {
 #define VT_OPTION_ENUM(id, name, env, def, min, max, unit) VT_OPTION_##id,
@@ -466,6 +468,8 @@ struct VtSegment {
     uint64_t committedMask;		/* Slices holding committed memory. */
     uint32_t kind;			/* enum VtSegmentKind. */
     uint32_t usedSlices;		/* Slices in pages (not free). */
+    uint32_t hugePages;			/* The OS was asked to back it with
+					 * huge pages (see VtSegmentNew). */
     uint16_t touched[VT_SLICES];	/* Per slice, its 4 KiB pages that
 					 * pages there have carved or used
 					 * since it was last decommitted
@@ -1189,6 +1193,8 @@ MODULE_SCOPE const VtInstance *VtProcessInstance(void);
  *   VtpDecommit  give a range's memory back, keeping the address range.
  *   VtpReset	  give a committed range's memory back, keeping it usable
  *		  (its contents are lost).
+ *   VtpHugePages ask the OS to back a range with huge pages from now on
+ *		  (on), or no longer to (off); may do nothing.
  *   VtpRelease	  give a reserved range back entirely.
  *   VtpLockAcquire / VtpLockTry / VtpLockRelease
  *		  the shared cache's lock (VtpLock, statically initialised);
@@ -1219,6 +1225,7 @@ MODULE_SCOPE void *	VtpReserve(size_t size, size_t align);
 MODULE_SCOPE int	VtpCommit(void *ptr, size_t size);
 MODULE_SCOPE void	VtpDecommit(void *ptr, size_t size);
 MODULE_SCOPE void	VtpReset(void *ptr, size_t size);
+MODULE_SCOPE void	VtpHugePages(void *ptr, size_t size, int on);
 MODULE_SCOPE void	VtpRelease(void *ptr, size_t size);
 MODULE_SCOPE void	VtpLockAcquire(VtpLock *lockPtr);
 MODULE_SCOPE int	VtpLockTry(VtpLock *lockPtr);

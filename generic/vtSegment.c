@@ -44,6 +44,7 @@ static void		PageTouched(VtPage *pagePtr, uint32_t carved);
 static void		MarkTouched(VtSegment *segPtr, uint64_t from,
 			    uint64_t to);
 static void		SegmentUnlink(VtSegment *segPtr);
+static void		HugePagesOff(VtSegment *segPtr);
 static VtSegment *	SegmentNew(size_t size, enum VtSegmentKind kind);
 static void		RunInsert(VtSegment *segPtr, unsigned first,
 			    unsigned slices);
@@ -169,10 +170,25 @@ SegmentNew(
     enum VtSegmentKind kind)
 {
     VtSegment *segPtr = VtpReserve(size, VT_SEGMENT_SIZE);
+    int hugePages = kind == VT_SEGMENT_NORMAL && VtOption(HUGEPAGES) > 0
+	    && (uint64_t) (vtShared.segments + 1) * VT_SEGMENT_SIZE
+	    >= (uint64_t) VtOption(HUGEPAGES);
     unsigned i;
 
     if (segPtr == NULL) {
 	return NULL;
+    }
+
+    /*
+     * Once the heap is as large as the hugepages option says, new segments
+     * ask for huge pages before anything touches them: fewer TLB misses
+     * on a large heap (the blocks and their headers), at the cost of
+     * memory committed 2 MiB at a time. A release of part of the segment
+     * takes the request back (HugePagesOff).
+     */
+
+    if (hugePages) {
+	VtpHugePages(segPtr, size, 1);
     }
     if (((uintptr_t) segPtr + size - 1) >> VT_ADDRESS_BITS
 	    || !VtpCommit(segPtr, VT_HEADER_BYTES)) {
@@ -182,6 +198,7 @@ SegmentNew(
     memset(segPtr, 0, sizeof(VtSegment));
     segPtr->size = size;
     segPtr->kind = kind;
+    segPtr->hugePages = (uint32_t) hugePages;
     segPtr->committedMask = 1;
     for (i = 0; i < VT_SLICES; i++) {
 	segPtr->pages[i].index = (uint8_t) i;
@@ -605,6 +622,35 @@ RunRelink(
 /*
  *----------------------------------------------------------------------
  *
+ * HugePagesOff --
+ *
+ *	Before part of a segment's memory goes back to the OS: take back the
+ *	request for huge pages, if any, so that the OS does not back the
+ *	released range again on its own (Linux's khugepaged fills a huge
+ *	page's missing pages when it collapses it). Shared lock held.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	A system call, once per segment.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+HugePagesOff(
+    VtSegment *segPtr)
+{
+    if (segPtr->hugePages) {
+	VtpHugePages(segPtr, segPtr->size, 0);
+	segPtr->hugePages = 0;
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtRunDecommit --
  *
  *	Give back the memory of a free run's committed slices, keeping the
@@ -630,6 +676,7 @@ VtRunDecommit(
     uint64_t released;
     unsigned i;
 
+    HugePagesOff(segPtr);
     while (dirty != 0) {
 	unsigned first = VT_CTZ64(dirty);
 	unsigned length = VT_CTZ64(~(dirty >> first));
@@ -680,6 +727,7 @@ VtRunReset(
 		(uint64_t) VT_POPCOUNT64(segPtr->touched[i]) << 12;
 	segPtr->touched[i] = 0;
     }
+    HugePagesOff(segPtr);
     VtpReset((uint8_t *) segPtr + pagePtr->index * VT_SLICE_SIZE,
 	    pagePtr->slices * VT_SLICE_SIZE);
 }

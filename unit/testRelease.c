@@ -645,6 +645,131 @@ TestIdleOwnerTrim(void)
     IdleOwner(1);
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestHugePages --
+ *
+ *	With the hugepages option, new segments ask for transparent huge
+ *	pages (Linux, when the system allows them): the kernel backs them
+ *	with huge pages, or tried to. Pages of one bucket freed among pages
+ *	of another still go back to the OS, and the segments they were in no
+ *	longer ask for huge pages (so that the kernel does not fill them in
+ *	again); a trim gives back the rest.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static uint64_t
+ProcNumber(
+    const char *path,
+    const char *key)
+{
+    char line[256];
+    uint64_t value = 0;
+    size_t length = strlen(key);
+    FILE *f = fopen(path, "r");
+
+    if (f == NULL) {
+	return 0;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+	if (strncmp(line, key, length) == 0) {
+	    value = strtoull(line + length, NULL, 10);
+	    break;
+	}
+    }
+    fclose(f);
+    return value;
+}
+
+static unsigned
+SegmentsAsking(void)
+{
+    VtSegment *segPtr;
+    unsigned count = 0;
+
+    VtSharedLock(NULL, VT_NBUCKETS);
+    for (segPtr = vtShared.segmentsPtr; segPtr != NULL;
+	    segPtr = segPtr->nextPtr) {
+	count += segPtr->hugePages;
+    }
+    VtSharedUnlock();
+    return count;
+}
+
+static void
+TestHugePages(void)
+{
+    char mode[128] = "";
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    int available;
+    void *small = NULL, *large = NULL;
+    uint64_t tries, hugeBytes, rssFull, rssHalf, i;
+    unsigned asking, askingAfter;
+
+    if (f != NULL) {
+	if (fgets(mode, sizeof(mode), f) == NULL) {
+	    mode[0] = '\0';
+	}
+	fclose(f);
+    }
+    available = !SANITIZED && strstr(mode, "[never]") == NULL
+	    && mode[0] != '\0';
+    VtOptionSet(VT_OPTION_DECAY, 3600000);
+    VtOptionSet(VT_OPTION_HUGEPAGES, 1);
+    Baseline();
+    tries = ProcNumber("/proc/vmstat", "thp_fault_alloc ")
+	    + ProcNumber("/proc/vmstat", "thp_fault_fallback ");
+
+    /*
+     * Blocks of two buckets in turn: their pages alternate in the
+     * segments.
+     */
+
+    for (i = 0; i < 64 * MIB / SCALE / 3072; i++) {
+	void **blockPtr = VtMalloc(1024);
+
+	*blockPtr = small;
+	small = blockPtr;
+	blockPtr = VtMalloc(2048);
+	*blockPtr = large;
+	large = blockPtr;
+    }
+    asking = SegmentsAsking();
+    hugeBytes = ProcNumber("/proc/self/smaps_rollup", "AnonHugePages:")
+	    * 1024;
+    tries = ProcNumber("/proc/vmstat", "thp_fault_alloc ")
+	    + ProcNumber("/proc/vmstat", "thp_fault_fallback ") - tries;
+    rssFull = VtpRss();
+    printf("    %s: %u segments ask for huge pages, %llu MiB in huge "
+	    "pages, %llu huge page faults\n", mode[0] ? "thp" : "no thp",
+	    asking, (unsigned long long) (hugeBytes / MIB),
+	    (unsigned long long) tries);
+    CHECK(asking >= 10 / SCALE);
+    if (available) {
+	CHECK(hugeBytes > 0 || tries > 0);
+    }
+    FreeChain(large, 0);
+    VtTrim();
+    rssHalf = VtpRss();
+    askingAfter = SegmentsAsking();
+    printf("    rss %llu MiB with both, %llu MiB after freeing the larger "
+	    "blocks; %u segments still ask\n",
+	    (unsigned long long) (rssFull / MIB),
+	    (unsigned long long) (rssHalf / MIB), askingAfter);
+    CHECK(askingAfter < asking);
+    if (!SANITIZED) {
+	CHECK(rssHalf + 32 * MIB / SCALE < rssFull);
+    }
+    FreeChain(small, 0);
+    VtTrim();
+    CHECK(CommittedNear(2 * MIB));
+    CHECK(RssNear(4 * MIB));
+    VtOptionSet(VT_OPTION_HUGEPAGES, 0);
+    VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
+}
+
 int
 main(void)
 {
@@ -660,5 +785,7 @@ main(void)
     RunTest("idle owner: pages emptied by others released after the decay",
 	    TestIdleOwner);
     RunTest("idle owner: ... and at once on trim", TestIdleOwnerTrim);
+    RunTest("huge pages asked for, and taken back on release",
+	    TestHugePages);
     return TestSummary("testRelease");
 }

@@ -81,12 +81,12 @@ VtpReserve(
 /*
  *----------------------------------------------------------------------
  *
- * VtpCommit, VtpDecommit, VtpReset, VtpRelease --
+ * VtpCommit, VtpDecommit, VtpReset, VtpHugePages, VtpRelease --
  *
  *	Commit (nothing to do: Unix commits on touch), give a range's pages
  *	back while keeping the addresses (decommit and reset are the same
- *	here: the range reads as zeros and commits again on touch), or
- *	unmap.
+ *	here: the range reads as zeros and commits again on touch), ask for
+ *	transparent huge pages or no longer (Linux), or unmap.
  *
  * Results:
  *	VtpCommit: 1.
@@ -121,6 +121,21 @@ VtpReset(
     size_t size)
 {
     madvise(ptr, size, MADV_DONTNEED);
+}
+
+void
+VtpHugePages(
+    void *ptr,
+    size_t size,
+    int on)
+{
+#if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
+    madvise(ptr, size, on ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+#else
+    (void) ptr;
+    (void) size;
+    (void) on;
+#endif
 }
 
 void

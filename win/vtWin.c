@@ -65,11 +65,12 @@ VtpReserve(
 /*
  *----------------------------------------------------------------------
  *
- * VtpCommit, VtpDecommit, VtpReset, VtpRelease --
+ * VtpCommit, VtpDecommit, VtpReset, VtpHugePages, VtpRelease --
  *
  *	Commit a reserved range, decommit it keeping the addresses, let the
- *	OS drop a committed range's contents (it stays usable), or free the
- *	whole reservation.
+ *	OS drop a committed range's contents (it stays usable), ask for huge
+ *	pages (nothing: Windows has large pages only for privileged
+ *	processes, committed up front), or free the whole reservation.
  *
  * Results:
  *	VtpCommit: 1 on success, 0 if the commit charge is exhausted.
@@ -102,6 +103,17 @@ VtpReset(
     size_t size)
 {
     VirtualAlloc(ptr, size, MEM_RESET, PAGE_READWRITE);
+}
+
+void
+VtpHugePages(
+    void *ptr,
+    size_t size,
+    int on)
+{
+    (void) ptr;
+    (void) size;
+    (void) on;
 }
 
 void
