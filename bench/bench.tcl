@@ -6,10 +6,12 @@
 #	each peer measured in the same run, and PNG plots (gnuplot) of the
 #	throughput and of the RSS after a peak.
 #
-#	Peers: vtalloc's C API, libvtmalloc (LD_PRELOAD), Zippy (Tcl_Alloc
-#	of the stock Tcl library), glibc, and jemalloc, tcmalloc and mimalloc
-#	when Debian's libjemalloc2, libtcmalloc-minimal4 and libmimalloc2.0
-#	are installed.
+#	Peers: vtalloc's C API, the same with huge pages once the heap holds
+#	64 MiB (vtalloc+hp: -hugepages 64M), libvtmalloc (LD_PRELOAD), Zippy
+#	(Tcl_Alloc of the stock Tcl library), glibc, and jemalloc, tcmalloc
+#	and mimalloc when Debian's libjemalloc2, libtcmalloc-minimal4 and
+#	libmimalloc2.0 are installed. The targets are judged on vtalloc's
+#	default configuration.
 #
 # Usage:
 #	tclsh bench.tcl PROGRAM LIBVTMALLOC RESULTS ?-quick?
@@ -28,9 +30,10 @@ if {$results eq ""} {
 file mkdir $results
 set MiB [expr {1 << 20}]
 
-# name {allocator preload}
-set peers [list vtalloc {vtalloc {}} libvtmalloc [list system $vtmalloc] \
-	zippy {zippy {}} glibc {system {}}]
+# name {allocator preload ?environment?}
+set peers [list vtalloc {vtalloc {}} \
+	vtalloc+hp {vtalloc {} {VTALLOC_HUGEPAGES 67108864}} \
+	libvtmalloc [list system $vtmalloc] zippy {zippy {}} glibc {system {}}]
 foreach {name lib} {
     jemalloc libjemalloc.so.2 tcmalloc libtcmalloc_minimal.so.4
     mimalloc libmimalloc.so.2
@@ -56,14 +59,22 @@ set peakMib [expr {$quick ? 32 : 650}]
 set shiftMib [expr {$quick ? 16 : 512}]
 set pairs [expr {$quick ? 20000 : 200000}]
 
-proc Run {peer args} {
+# The command that runs the benchmark program for a peer.
+proc Command {peer args} {
     global peers program
-    lassign [dict get $peers $peer] how lib
-    set preload {}
+    lassign [dict get $peers $peer] how lib environment
+    set command [list env]
     if {$lib ne ""} {
-	set preload [list env LD_PRELOAD=$lib]
+	lappend command LD_PRELOAD=$lib
     }
-    return [exec {*}$preload $program $how {*}$args 2>@stderr]
+    foreach {name value} $environment {
+	lappend command $name=$value
+    }
+    return [list {*}$command $program $how {*}$args]
+}
+
+proc Run {peer args} {
+    return [exec {*}[Command $peer {*}$args] 2>@stderr]
 }
 
 # The machine's CPU time so far, and the part of it the hypervisor gave to
@@ -150,13 +161,9 @@ foreach peer $names {
     if {!$haveValgrind} break
     Progress "callgrind/$peer"
     foreach n [list 0 $pairs] {
-	lassign [dict get $peers $peer] how lib
-	set preload {}
-	if {$lib ne ""} {
-	    set preload [list env LD_PRELOAD=$lib]
-	}
-	catch {exec {*}$preload valgrind --tool=callgrind \
-	    --callgrind-out-file=/dev/null $program $how pair 1 $n} log
+	set command [Command $peer pair 1 $n]
+	catch {exec {*}[lrange $command 0 end-5] valgrind --tool=callgrind \
+	    --callgrind-out-file=/dev/null {*}[lrange $command end-4 end]} log
 	regexp {Collected : (\d+)} $log -> count($n)
     }
     dict set instructions $peer [expr {double($count($pairs) - $count(0)) / $pairs}]
@@ -173,6 +180,9 @@ puts $f "[clock format [clock seconds] -format {%Y-%m-%d} -gmt 1],\
 	[exec nproc] cores, [expr {$quick ? "quick run (volumes too small to\
 	mean anything)" : "median of $repeats runs, peers interleaved"}]; ratios are vtalloc's\
 	figure over the peer's, measured in the same run.\n"
+puts $f "vtalloc+hp is vtalloc with \`-hugepages 64M\` (transparent huge\
+	pages once its segments hold 64 MiB); the targets are judged on\
+	vtalloc's default configuration.\n"
 puts $f "## Throughput (million operations per second)\n"
 puts $f "The last column is the share of the machine's CPU time that the\
 	hypervisor gave to other guests while the row ran: the higher, the\
@@ -231,7 +241,8 @@ proc Ahead {workload} {
     global speed names
     set v [dict get $speed $workload vtalloc]
     foreach peer [lrange $names 1 end] {
-	if {$peer ne "libvtmalloc" && [dict get $speed $workload $peer] >= $v} {
+	if {$peer ni {vtalloc+hp libvtmalloc}
+		&& [dict get $speed $workload $peer] >= $v} {
 	    return 0
 	}
     }
