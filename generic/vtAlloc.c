@@ -60,14 +60,21 @@ VtMallocSlow(
 	VtCacheTrim(cachePtr);		/* Another thread asked for a trim. */
     }
     bucket = VtBucketOfSize(size);
-    if (cachePtr->held[bucket] != NULL) {
-	VtBlock *blockPtr = cachePtr->held[bucket];
+    if (VtLoad(&cachePtr->heldBytes) != 0) {
+	VtBlock *blockPtr;
 
-	pagePtr = VtPageOf(blockPtr);
-	cachePtr->held[bucket] = VtBlockTaken(blockPtr);
-	cachePtr->heldCount[bucket]--;
-	VtBump(&cachePtr->heldBytes, -(uint64_t) pagePtr->blockSize);
-	return VtHandOut(cachePtr, pagePtr, blockPtr, bucket, size);
+	VtHeldEnter(cachePtr);
+	blockPtr = cachePtr->held[bucket];
+	if (blockPtr != NULL) {
+	    pagePtr = VtPageOf(blockPtr);
+	    cachePtr->held[bucket] = VtBlockTaken(blockPtr);
+	    cachePtr->heldCount[bucket]--;
+	    VtBump(&cachePtr->heldBytes, -(uint64_t) pagePtr->blockSize);
+	}
+	VtHeldLeave(cachePtr);
+	if (blockPtr != NULL) {
+	    return VtHandOut(cachePtr, pagePtr, blockPtr, bucket, size);
+	}
     }
     pagePtr = VtCacheRefill(cachePtr, bucket);
     if (pagePtr == NULL) {

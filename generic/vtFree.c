@@ -19,6 +19,8 @@ static VT_NOINLINE void	FreeRemote(VtCache *cachePtr, VtPage *pagePtr,
 			    VtBlock *blockPtr);
 static void		PushRemote(VtCache *cachePtr, VtPage *pagePtr,
 			    VtBlock *blockPtr);
+static void		RemotePush(VtPage *pagePtr, VtBlock *blockPtr);
+static void		SweepComing(VtCache *cachePtr, unsigned bucket);
 static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr);
 static VT_NOINLINE void	FreeOther(void *ptr);
 static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
@@ -354,7 +356,9 @@ FreeOther(
  *	block goes onto the page's remote list (PushRemote). A held block
  *	stays counted as live in its page, so the page cannot be given back
  *	meanwhile. Blocks of orphans are not held: the sweep gives orphans
- *	back once their blocks are freed.
+ *	back once their blocks are freed. Nor are held blocks kept forever
+ *	by a thread that stops using them: the sweep gives them back for it
+ *	(VtHeldGiveBack), so that their pages can go back to the OS.
  *
  * Results:
  *	None.
@@ -384,16 +388,26 @@ FreeRemote(
     }
 #endif
     if (cachePtr->pages[bucket] != &vtEmptyPage
-	    && cachePtr->heldCount[bucket] < VT_HOLD_MAX
-	    && VtLoad(&cachePtr->heldBytes) + pagePtr->blockSize
-	    <= (uint64_t) VtOption(HOLD)
 	    && atomic_load_explicit(&pagePtr->ownerPtr,
 	    memory_order_relaxed) != NULL) {
-	VtBlockFreed(blockPtr, cachePtr->held[bucket]);
-	cachePtr->held[bucket] = blockPtr;
-	cachePtr->heldCount[bucket]++;
-	VtBump(&cachePtr->heldBytes, pagePtr->blockSize);
-	return;
+	int held = 0;
+
+	VtHeldEnter(cachePtr);
+	if (cachePtr->heldCount[bucket] < VT_HOLD_MAX
+		&& VtLoad(&cachePtr->heldBytes) + pagePtr->blockSize
+		<= (uint64_t) VtOption(HOLD)) {
+	    VtBlockFreed(blockPtr, cachePtr->held[bucket]);
+	    cachePtr->held[bucket] = blockPtr;
+	    cachePtr->heldCount[bucket]++;
+	    VtBump(&cachePtr->heldBytes, pagePtr->blockSize);
+	    held = 1;
+	}
+	VtHeldLeave(cachePtr);
+	if (held) {
+	    SweepComing(cachePtr, bucket);	/* For when the thread stops
+						 * using them. */
+	    return;
+	}
     }
     PushRemote(cachePtr, pagePtr, blockPtr);
 }
@@ -401,17 +415,18 @@ FreeRemote(
 /*
  *----------------------------------------------------------------------
  *
- * PushRemote --
+ * PushRemote, RemotePush, SweepComing --
  *
- *	Push a free block onto the remote list of its page (lock-free) and
- *	raise the owner's hint for the bucket so that it looks at its full
- *	pages; make sure a sweep is coming.
+ *	RemotePush: push a free block onto the remote list of its page
+ *	(lock-free) and raise the owner's hint for the bucket so that it
+ *	looks at its full pages. SweepComing: make sure a sweep is coming
+ *	after the first such block since the last sweep. PushRemote: both.
  *
  * Results:
  *	None.
  *
  * Side effects:
- *	May take the shared lock.
+ *	SweepComing may take the shared lock.
  *
  *----------------------------------------------------------------------
  */
@@ -419,6 +434,17 @@ FreeRemote(
 static void
 PushRemote(
     VtCache *cachePtr,
+    VtPage *pagePtr,
+    VtBlock *blockPtr)
+{
+    unsigned bucket = pagePtr->bucket;
+
+    RemotePush(pagePtr, blockPtr);
+    SweepComing(cachePtr, bucket);
+}
+
+static void
+RemotePush(
     VtPage *pagePtr,
     VtBlock *blockPtr)
 {
@@ -443,14 +469,21 @@ PushRemote(
 	atomic_store_explicit(&ownerPtr->remoteHint[bucket], 1,
 		memory_order_release);
     }
+}
+
+static void
+SweepComing(
+    VtCache *cachePtr,
+    unsigned bucket)
+{
     if (!atomic_load_explicit(&vtShared.remoteFreed, memory_order_relaxed)
 	    && !atomic_exchange_explicit(&vtShared.remoteFreed, 1,
 	    memory_order_relaxed)) {
 	/*
-	 * The first remote free since the last sweep makes sure a sweep
-	 * will come (see VtSharedUnlock), so that orphans, and pages of
-	 * threads that have gone idle, emptied by other threads go back to
-	 * the OS.
+	 * The first remote free (or held block) since the last sweep makes
+	 * sure a sweep will come (see VtSharedUnlock), so that orphans, and
+	 * pages of threads that have gone idle, emptied by other threads go
+	 * back to the OS.
 	 */
 
 	VtSharedLock(cachePtr == &vtEmptyCache ? NULL : cachePtr, bucket);
@@ -461,17 +494,20 @@ PushRemote(
 /*
  *----------------------------------------------------------------------
  *
- * VtReleaseHeld --
+ * VtReleaseHeld, VtHeldGiveBack --
  *
  *	Give up the blocks a thread holds (see FreeRemote): each goes onto
- *	its page's remote list, as a remote free would have put it. Called
- *	as the thread's cache is dissolved or trimmed.
+ *	its page's remote list, as a remote free would have put it.
+ *	VtReleaseHeld: by the thread itself, as its cache is dissolved or
+ *	trimmed. VtHeldGiveBack: by the thread (VtHeldEnter) or the sweep,
+ *	for a thread gone idle (see SweepHeld).
  *
  * Results:
- *	None.
+ *	VtHeldGiveBack: the number of blocks.
  *
  * Side effects:
- *	May take the shared lock (not to be held by the caller).
+ *	VtReleaseHeld may take the shared lock (not to be held by the
+ *	caller).
  *
  *----------------------------------------------------------------------
  */
@@ -480,18 +516,35 @@ void
 VtReleaseHeld(
     VtCache *cachePtr)
 {
+    size_t count;
+
+    VtHeldEnter(cachePtr);
+    count = VtHeldGiveBack(cachePtr);
+    VtHeldLeave(cachePtr);
+    if (count > 0) {
+	SweepComing(cachePtr, 0);
+    }
+}
+
+size_t
+VtHeldGiveBack(
+    VtCache *cachePtr)
+{
     unsigned bucket;
+    size_t count = 0;
 
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	while (cachePtr->held[bucket] != NULL) {
 	    VtBlock *blockPtr = cachePtr->held[bucket];
 
 	    cachePtr->held[bucket] = VtLinkGet(blockPtr);
-	    PushRemote(cachePtr, VtPageOf(blockPtr), blockPtr);
+	    RemotePush(VtPageOf(blockPtr), blockPtr);
+	    count++;
 	}
 	cachePtr->heldCount[bucket] = 0;
     }
     VtStore(&cachePtr->heldBytes, 0);
+    return count;
 }
 
 /*

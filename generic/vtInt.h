@@ -509,6 +509,13 @@ struct VtCache {
 					 * them; read by VtGetStats). */
     uint16_t heldCount[VT_NBUCKETS];	/* Held blocks per bucket (at most
 					 * VT_HOLD_MAX). */
+    _Atomic int heldBusy;		/* The thread uses its held blocks. */
+    _Atomic int heldSteal;		/* The sweep asks it to keep out: it
+					 * gives them back for the thread
+					 * (see VtHeldEnter). */
+    uint64_t heldSeen;			/* heldBytes at the last sweep, and */
+    uint64_t heldSince;			/* ... VtpNow() since when (shared
+					 * lock). */
     _Atomic uint8_t remoteHint[VT_NBUCKETS];
 					/* Set by a remote free: a full page
 					 * of the bucket may have remote
@@ -591,6 +598,8 @@ typedef struct VtShared {
 					 * the shared cache is drawn on. */
     uint64_t purges;			/* Purge passes run. */
     uint64_t swept;			/* Pages released by VtSweep. */
+    uint64_t heldGivenBack;		/* Held blocks it gave back for idle
+					 * threads. */
     int purgerRunning;			/* The background purger is alive. */
     _Atomic uint64_t trimEpoch;		/* Raised by every trim. */
     _Atomic int remoteFreed;		/* A block was freed into a page of
@@ -648,7 +657,9 @@ typedef struct VtBucketStats {
     X(dirty, "shared", "dirty")		/* touched bytes of free runs */\
     X(huge, "shared", "huge")		/* bytes of huge blocks */	\
     X(purges, "shared", "purges")	/* release passes so far */	\
-    X(swept, "shared", "swept")		/* pages swept so far */
+    X(swept, "shared", "swept")		/* pages swept so far */	\
+    X(heldGivenBack, "shared", "heldreturned") /* held blocks given	\
+					 * back for idle threads */
 
 /*
  * One thread's cache (or, with threadId 0, the shared cache: orphans and
@@ -1095,6 +1106,7 @@ MODULE_SCOPE void *	VtRealloc(void *ptr, size_t size);
 /* vtFree.c */
 MODULE_SCOPE void	VtFree(void *ptr);
 MODULE_SCOPE void	VtReleaseHeld(VtCache *cachePtr);
+MODULE_SCOPE size_t	VtHeldGiveBack(VtCache *cachePtr);
 MODULE_SCOPE VtPage *	VtLookup(const void *ptr, uint32_t *indexPtr,
 			    const char *what);
 
@@ -1195,6 +1207,9 @@ MODULE_SCOPE const VtInstance *VtProcessInstance(void);
  *		  (its contents are lost).
  *   VtpHugePages ask the OS to back a range with huge pages from now on
  *		  (on), or no longer to (off); may do nothing.
+ *   VtpBarrierAll
+ *		  make every thread of the process pass a full memory
+ *		  barrier before it returns. 0 if the OS cannot.
  *   VtpRelease	  give a reserved range back entirely.
  *   VtpLockAcquire / VtpLockTry / VtpLockRelease
  *		  the shared cache's lock (VtpLock, statically initialised);
@@ -1226,6 +1241,7 @@ MODULE_SCOPE int	VtpCommit(void *ptr, size_t size);
 MODULE_SCOPE void	VtpDecommit(void *ptr, size_t size);
 MODULE_SCOPE void	VtpReset(void *ptr, size_t size);
 MODULE_SCOPE void	VtpHugePages(void *ptr, size_t size, int on);
+MODULE_SCOPE int	VtpBarrierAll(void);
 MODULE_SCOPE void	VtpRelease(void *ptr, size_t size);
 MODULE_SCOPE void	VtpLockAcquire(VtpLock *lockPtr);
 MODULE_SCOPE int	VtpLockTry(VtpLock *lockPtr);
@@ -1246,6 +1262,42 @@ MODULE_SCOPE const char *VtpGetEnv(const char *name);
 MODULE_SCOPE void *	VtpFindSymbol(const char *name);
 MODULE_SCOPE void	VtpWrite(const char *message);
 MODULE_SCOPE VT_NORETURN void VtpAbort(void);
+
+/*
+ * The thread's side of the handshake with the sweep over its held blocks
+ * (see SweepHeld): it marks itself busy with them, then looks whether the
+ * sweep asks it to keep out; the sweep asks, makes every thread's memory
+ * order a full barrier (VtpBarrierAll), then looks whether the thread is
+ * busy. One of them sees the other, and the thread's side needs no
+ * atomic read-modify-write and no fence (a fence here, on paths that
+ * follow cache misses, cost cells 6.5% of its CPU time).
+ */
+
+VT_INLINE void
+VtHeldEnter(
+    VtCache *cachePtr)
+{
+    for (;;) {
+	atomic_store_explicit(&cachePtr->heldBusy, 1, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	if (!atomic_load_explicit(&cachePtr->heldSteal,
+		memory_order_acquire)) {
+	    return;
+	}
+	atomic_store_explicit(&cachePtr->heldBusy, 0, memory_order_release);
+	while (atomic_load_explicit(&cachePtr->heldSteal,
+		memory_order_acquire)) {
+	    VtpSleep(0);
+	}
+    }
+}
+
+VT_INLINE void
+VtHeldLeave(
+    VtCache *cachePtr)
+{
+    atomic_store_explicit(&cachePtr->heldBusy, 0, memory_order_release);
+}
 
 /*
  *----------------------------------------------------------------------

@@ -24,6 +24,7 @@
 static void		PurgerMain(void *data);
 static int		OrphansPending(void);
 static void		SweepOrphans(void);
+static int		SweepHeld(int force, uint64_t now);
 static int		SweepPages(int force, uint64_t now);
 static int		SweepPage(VtCache *ownerPtr, VtPage *pagePtr,
 			    uintptr_t word);
@@ -254,9 +255,13 @@ OrphansPending(void)
  *	blocks are all on their remote lists, once they have stayed so for
  *	the decay (at once with `force`). Their owner may be idle, blocked in
  *	a server's wait loop, and would not collect them before it exits.
- *	Pages are looked at (a walk over all segments) only when a remote
- *	free came or a page waits, at most every half decay (every
- *	VT_SWEEP_GAP at least) unless forced. Shared lock held.
+ *	Before the pages, the blocks that threads hold (see FreeRemote) and
+ *	have not used for the decay (all with `force`) go onto their pages'
+ *	remote lists (SweepHeld): a thread gone idle would keep them, and
+ *	their pages, until it exits. Pages are looked at (a walk over all
+ *	segments) only when a remote free came or a page or a held block
+ *	waits, at most every half decay (every VT_SWEEP_GAP at least) unless
+ *	forced. Shared lock held.
  *
  * Results:
  *	None.
@@ -282,7 +287,8 @@ VtSweep(
 	atomic_store_explicit(&vtShared.remoteFreed, 0,
 		memory_order_relaxed);
 	vtShared.lastSweep = now;
-	vtShared.sweepPending = SweepPages(force, now);
+	vtShared.sweepPending = SweepHeld(force, now);
+	vtShared.sweepPending |= SweepPages(force, now);
     }
 }
 
@@ -322,6 +328,79 @@ SweepOrphans(void)
 	    }
 	}
     }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * SweepHeld --
+ *
+ *	Give back the blocks held by every thread whose held bytes have not
+ *	changed for the decay or more (every thread's with `force`): they go
+ *	onto their pages' remote lists, where the page sweep finds them. The handshake (see VtHeldEnter): ask each such
+ *	thread to keep out of its held blocks, make every thread pass a full
+ *	barrier, then give back the blocks of each that is not busy with
+ *	them (a busy one is not idle either); a thread that comes meanwhile
+ *	waits until it is done. Without the barrier (an OS without it), held
+ *	blocks stay with their thread until it uses them, trims or exits.
+ *
+ * Results:
+ *	1 if some thread still holds blocks that a later sweep may give
+ *	back.
+ *
+ * Side effects:
+ *	See VtHeldGiveBack.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+SweepHeld(
+    int force,
+    uint64_t now)
+{
+    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+    VtCache *cachePtr;
+    int asked = 0, pending = 0, barrier;
+
+    for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
+	    cachePtr = cachePtr->nextPtr) {
+	uint64_t bytes = VtLoad(&cachePtr->heldBytes);
+
+	if (bytes == 0) {
+	    continue;
+	}
+	if (bytes != cachePtr->heldSeen) {
+	    cachePtr->heldSeen = bytes;
+	    cachePtr->heldSince = now;
+	}
+	if (force || now - cachePtr->heldSince >= decay) {
+	    atomic_store_explicit(&cachePtr->heldSteal, 1,
+		    memory_order_relaxed);
+	    asked = 1;
+	} else {
+	    pending = 1;
+	}
+    }
+    if (!asked) {
+	return pending;
+    }
+    barrier = VtpBarrierAll();
+    for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
+	    cachePtr = cachePtr->nextPtr) {
+	if (!atomic_load_explicit(&cachePtr->heldSteal,
+		memory_order_relaxed)) {
+	    continue;
+	}
+	if (barrier && !atomic_load_explicit(&cachePtr->heldBusy,
+		memory_order_acquire)) {
+	    vtShared.heldGivenBack += VtHeldGiveBack(cachePtr);
+	} else if (barrier) {
+	    pending = 1;
+	}
+	atomic_store_explicit(&cachePtr->heldSteal, 0, memory_order_release);
+    }
+    return pending;
 }
 
 /*

@@ -179,6 +179,7 @@ VtGetStats(
     statsPtr->released = vtShared.releasedBytes;
     statsPtr->purges = vtShared.purges;
     statsPtr->swept = vtShared.swept;
+    statsPtr->heldGivenBack = vtShared.heldGivenBack;
 
     /*
      * Counters: the retired ones belong to the shared cache (slot 0).

@@ -648,6 +648,121 @@ TestIdleOwnerTrim(void)
 /*
  *----------------------------------------------------------------------
  *
+ * TestIdleHolder --
+ *
+ *	A thread frees the blocks that another built, one block of each of
+ *	32 pages first (it keeps those, see -hold: it allocates the bucket
+ *	too), then both go idle. The kept blocks are given back for it after
+ *	the decay (SweepHeld), and their pages released after the next;
+ *	before, each kept block kept its page until the thread exited.
+ *
+ *----------------------------------------------------------------------
+ */
+
+#define HOLDER_PAGES 32
+
+static void **holderBlocks;
+static size_t holderCount;
+static _Atomic int holderKept;
+
+static void *
+HolderBuilder(
+    void *data)
+{
+    size_t i;
+
+    (void) data;
+    for (i = 0; i < holderCount; i++) {
+	holderBlocks[i] = VtMalloc(64);
+    }
+    pthread_barrier_wait(&barrier);	/* Built. */
+    pthread_barrier_wait(&barrier);	/* Freed by the holder. */
+    pthread_barrier_wait(&barrier);	/* Measured. */
+    return NULL;
+}
+
+static void *
+Holder(
+    void *data)
+{
+    void *own = VtMalloc(64);
+    VtPage *lastPtr = NULL;
+    size_t i;
+    int pages = 0;
+
+    (void) data;
+    pthread_barrier_wait(&barrier);
+    for (i = 0; i < holderCount && pages < HOLDER_PAGES; i++) {
+	if (VtPageOf(holderBlocks[i]) != lastPtr) {
+	    lastPtr = VtPageOf(holderBlocks[i]);
+	    VtFree(holderBlocks[i]);
+	    holderBlocks[i] = NULL;
+	    pages++;
+	}
+    }
+    holderKept = vtCachePtr->heldCount[VtBucketOfSize(64)];
+    for (i = 0; i < holderCount; i++) {
+	if (holderBlocks[i] != NULL) {
+	    VtFree(holderBlocks[i]);
+	}
+    }
+    pthread_barrier_wait(&barrier);
+    pthread_barrier_wait(&barrier);	/* Idle while measured. */
+    VtFree(own);
+    return NULL;
+}
+
+static void
+TestIdleHolder(void)
+{
+    pthread_t builder, holder;
+    VtStats stats;
+    int waited = 0;
+
+    VtOptionSet(VT_OPTION_DECAY, 100);
+    Baseline();
+    holderCount = (size_t) (HOLDER_PAGES + 4)
+	    * vtBuckets[VtBucketOfSize(64)].reserved;
+    holderBlocks = malloc(holderCount * sizeof(void *));
+    pthread_barrier_init(&barrier, NULL, 3);
+    pthread_create(&builder, NULL, HolderBuilder, NULL);
+    pthread_create(&holder, NULL, Holder, NULL);
+    pthread_barrier_wait(&barrier);
+    pthread_barrier_wait(&barrier);
+    VtGetStats(&stats, NULL, NULL);
+    CHECK(holderKept == HOLDER_PAGES);
+    CHECK(stats.held >= HOLDER_PAGES * 64);
+    while (waited < 5000) {
+	VtpSleep(50);
+	waited += 50;
+	VtGetStats(&stats, NULL, NULL);
+	if (stats.heldGivenBack - base.heldGivenBack >= HOLDER_PAGES
+		&& stats.swept - base.swept >= HOLDER_PAGES) {
+	    break;
+	}
+    }
+    printf("    after %d ms: %llu kept blocks given back, %llu pages swept, "
+	    "%llu bytes still kept\n", waited,
+	    (unsigned long long) (stats.heldGivenBack - base.heldGivenBack),
+	    (unsigned long long) (stats.swept - base.swept),
+	    (unsigned long long) stats.held);
+    CHECK(stats.heldGivenBack - base.heldGivenBack >= HOLDER_PAGES);
+    CHECK(stats.swept - base.swept >= HOLDER_PAGES);
+    CHECK(stats.held == 0);
+    pthread_barrier_wait(&barrier);
+    pthread_join(builder, NULL);
+    pthread_join(holder, NULL);
+    pthread_barrier_destroy(&barrier);
+    free(holderBlocks);
+    VtTrim();
+    VtGetStats(&stats, NULL, NULL);
+    CHECK(stats.inuse == base.inuse);
+    VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * TestHugePages --
  *
  *	With the hugepages option, new segments ask for transparent huge
@@ -785,6 +900,8 @@ main(void)
     RunTest("idle owner: pages emptied by others released after the decay",
 	    TestIdleOwner);
     RunTest("idle owner: ... and at once on trim", TestIdleOwnerTrim);
+    RunTest("idle holder: blocks it kept given back, their pages released",
+	    TestIdleHolder);
     RunTest("huge pages asked for, and taken back on release",
 	    TestHugePages);
     return TestSummary("testRelease");

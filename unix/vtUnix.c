@@ -16,9 +16,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#   include <linux/membarrier.h>
+#endif
 
 #ifndef MAP_ANONYMOUS
 #   define MAP_ANONYMOUS MAP_ANON
@@ -135,6 +139,47 @@ VtpHugePages(
     (void) ptr;
     (void) size;
     (void) on;
+#endif
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpBarrierAll --
+ *
+ *	Make every running thread of the process pass a full memory barrier
+ *	(Linux's membarrier, private expedited, registered on first use and
+ *	again in a forked child, which does not inherit the registration).
+ *
+ * Results:
+ *	1, or 0 if the system has no such call.
+ *
+ * Side effects:
+ *	Interrupts the processors running the process's threads.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+VtpBarrierAll(void)
+{
+#if defined(__linux__) && defined(SYS_membarrier)
+    static int unavailable = 0;		/* Shared lock held. */
+
+    if (unavailable) {
+	return 0;
+    }
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0
+	    || (syscall(SYS_membarrier,
+	    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0
+	    && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+	    0) == 0)) {
+	return 1;
+    }
+    unavailable = 1;
+    return 0;
+#else
+    return 0;
 #endif
 }
 

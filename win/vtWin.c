@@ -116,6 +116,30 @@ VtpHugePages(
     (void) on;
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpBarrierAll --
+ *
+ *	Make every running thread of the process pass a full memory barrier
+ *	(FlushProcessWriteBuffers).
+ *
+ * Results:
+ *	1.
+ *
+ * Side effects:
+ *	Interrupts the processors running the process's threads.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+VtpBarrierAll(void)
+{
+    FlushProcessWriteBuffers();
+    return 1;
+}
+
 void
 VtpRelease(
     void *ptr,
