@@ -699,8 +699,9 @@ TestHoldPins(void)
  *	(remote frees), pausing now and then, while this thread trims every
  *	millisecond: each trim sweeps every page whose blocks are all on its
  *	remote list, racing with its owner making pages current, freeing
- *	into them and collecting them. Every block is checked before it is
- *	freed; afterwards every count adds up.
+ *	into them and collecting them, and takes the blocks each thread
+ *	holds, racing with the thread holding and using them. Every block is
+ *	checked before it is freed; afterwards every count adds up.
  *
  *----------------------------------------------------------------------
  */
@@ -785,12 +786,15 @@ TestSweepRace(void)
     VtTrim();
     VtGetStats(&after, NULL, NULL);
     printf("    %llu allocs, %llu remote frees; %ld trims swept %llu "
-	    "pages\n",
+	    "pages and gave back %llu held blocks\n",
 	    (unsigned long long) (after.allocs - before.allocs),
 	    (unsigned long long) (after.remoteFrees - before.remoteFrees),
-	    trims, (unsigned long long) (after.swept - before.swept));
+	    trims, (unsigned long long) (after.swept - before.swept),
+	    (unsigned long long) (after.heldGivenBack
+	    - before.heldGivenBack));
     CHECK(errors == 0);
     CHECK(after.swept > before.swept);
+    CHECK(after.heldGivenBack > before.heldGivenBack);
     CHECK(after.allocs - before.allocs == after.frees - before.frees);
     CHECK(after.requested == before.requested);
     CHECK(after.inuse == before.inuse);
