@@ -337,12 +337,13 @@ SweepOrphans(void)
  *
  *	Give back the blocks held by every thread whose held bytes have not
  *	changed for the decay or more (every thread's with `force`): they go
- *	onto their pages' remote lists, where the page sweep finds them. The handshake (see VtHeldEnter): ask each such
- *	thread to keep out of its held blocks, make every thread pass a full
- *	barrier, then give back the blocks of each that is not busy with
- *	them (a busy one is not idle either); a thread that comes meanwhile
- *	waits until it is done. Without the barrier (an OS without it), held
- *	blocks stay with their thread until it uses them, trims or exits.
+ *	onto their pages' remote lists, where the page sweep finds them. The
+ *	handshake (see VtHeldEnter): ask each such thread to keep out of its
+ *	held blocks, make every thread pass a full barrier, then give back
+ *	the blocks of each that is not busy with them (a busy one is not
+ *	idle either); a thread that comes meanwhile waits until it is done.
+ *	Without the barrier (an OS without it), held blocks stay with their
+ *	thread until it uses them, trims or exits.
  *
  * Results:
  *	1 if some thread still holds blocks that a later sweep may give
@@ -392,11 +393,13 @@ SweepHeld(
 		memory_order_relaxed)) {
 	    continue;
 	}
-	if (barrier && !atomic_load_explicit(&cachePtr->heldBusy,
+	if (!barrier) {
+	    /* Held blocks stay (see above). */
+	} else if (atomic_load_explicit(&cachePtr->heldBusy,
 		memory_order_acquire)) {
-	    vtShared.heldGivenBack += VtHeldGiveBack(cachePtr);
-	} else if (barrier) {
 	    pending = 1;
+	} else {
+	    vtShared.heldGivenBack += VtHeldGiveBack(cachePtr);
 	}
 	atomic_store_explicit(&cachePtr->heldSteal, 0, memory_order_release);
     }
