@@ -19,7 +19,7 @@
  * takes the slow path that creates its cache. No NULL test on the fast path.
  */
 
-VtPage vtEmptyPage;
+VtPage vtEmptyPage = { .used = VT_USED_EMPTY };
 
 #define VT_E1	&vtEmptyPage,
 #define VT_E8	VT_E1 VT_E1 VT_E1 VT_E1 VT_E1 VT_E1 VT_E1 VT_E1
@@ -354,13 +354,13 @@ VtCacheDissolve(
 		    * pagePtr->blockSize;
 
 	    VtPageCollect(pagePtr);
-	    if (pagePtr->used == 0 && vtShared.parkedBytes + carved
+	    if (VtUsed(pagePtr) == 0 && vtShared.parkedBytes + carved
 		    <= (uint64_t) VtOption(RESERVE)) {
 		vtShared.parkedBytes += carved;
 		cachePtr->parkedBytes += carved;
 	    } else {
 		VtListPush(&cachePtr->partial[bucket], pagePtr);
-		cachePtr->pages[bucket] = &vtEmptyPage;
+		VtCurrentPageClear(cachePtr, bucket);
 	    }
 	}
 	lists[0] = cachePtr->partial[bucket].firstPtr;
@@ -371,12 +371,14 @@ VtCacheDissolve(
 	    for (pagePtr = lists[i]; pagePtr != NULL; pagePtr = nextPtr) {
 		nextPtr = pagePtr->nextPtr;
 		VtPageCollect(pagePtr);
-		if (pagePtr->used == 0) {
+		if (VtUsed(pagePtr) == 0) {
 		    VtRunFree(pagePtr);
 		} else {
 		    atomic_store_explicit(&pagePtr->ownerPtr, NULL,
 			    memory_order_relaxed);
-		    pagePtr->inFull = 0;
+		    if (VtPageIsFull(pagePtr)) {
+			pagePtr->used -= VT_USED_FULL;
+		    }
 		    pagePtr->orphan = 1;
 		    VtListPush(&vtShared.orphans[bucket], pagePtr);
 		}
@@ -510,7 +512,7 @@ FullestPartial(
 
     for (pagePtr = bestPtr; pagePtr != NULL && looks < VT_PARTIAL_LOOKS;
 	    pagePtr = pagePtr->nextPtr, looks++) {
-	if (pagePtr->used > bestPtr->used) {
+	if (VtUsed(pagePtr) > VtUsed(bestPtr)) {
 	    bestPtr = pagePtr;
 	}
     }
@@ -550,7 +552,7 @@ SharedPage(
 	VtListRemove(orphansPtr, pagePtr);
 	pagePtr->orphan = 0;
 	VtPageCollect(pagePtr);
-	if (pagePtr->used == 0) {
+	if (VtUsed(pagePtr) == 0) {
 	    VtRunFree(pagePtr);
 	    continue;
 	}
@@ -610,9 +612,9 @@ VtCacheRefill(
 	if (pagePtr->freePtr != NULL || VtPageExtend(pagePtr)) {
 	    return pagePtr;
 	}
-	pagePtr->inFull = 1;
-	VtListPush(&cachePtr->full[bucket], pagePtr);
 	VtCurrentPageClear(cachePtr, bucket);
+	pagePtr->used += VT_USED_FULL;
+	VtListPush(&cachePtr->full[bucket], pagePtr);
     }
 
     /*
@@ -649,7 +651,7 @@ VtCacheRefill(
     if (pagePtr->freePtr == NULL) {
 	VtPageExtend(pagePtr);
     }
-    cachePtr->pages[bucket] = pagePtr;
+    VtCurrentPageSet(cachePtr, bucket, pagePtr);
     VtPageLockRelease(cachePtr);
 #if VT_DEBUG
     if (!VtPageIsValid(pagePtr)) {
@@ -665,13 +667,15 @@ VtCacheRefill(
  *
  * VtCachePageEmptied --
  *
- *	The owner freed a block into a page that was in the full list or
- *	whose last block this was. A full page becomes the bucket's current
- *	page if that one has nothing left (the next allocation then takes the
- *	fast path and the block just freed, still in the processor's cache,
- *	not a cold block of another page); otherwise it goes to the partial
- *	list. A page that holds no live block goes back to its segment
- *	(unless it is the current page, which stays to avoid churn).
+ *	The owner freed a block into a page that was in the full list, or
+ *	the last block of a page that is not current (the current page stays
+ *	when it empties, to avoid churn: see VtUsed), or collected remote
+ *	frees into a full page (ScanFull). A full page becomes the bucket's
+ *	current page if that one has nothing left (the next allocation then
+ *	takes the fast path and the block just freed, still in the
+ *	processor's cache, not a cold block of another page); otherwise it
+ *	goes to the partial list. A page that holds no live block goes back
+ *	to its segment.
  *
  * Results:
  *	None.
@@ -689,31 +693,28 @@ VtCachePageEmptied(
 {
     unsigned bucket = pagePtr->bucket;
 
-    if (pagePtr == cachePtr->pages[bucket]) {
-	return;
-    }
-    if (pagePtr->inFull) {
+    if (VtPageIsFull(pagePtr)) {
 	VtPage *currentPtr = cachePtr->pages[bucket];
 
 	VtListRemove(&cachePtr->full[bucket], pagePtr);
-	pagePtr->inFull = 0;
+	pagePtr->used -= VT_USED_FULL;
 	if (currentPtr != &vtEmptyPage && currentPtr->freePtr == NULL
 		&& VtLoad(&currentPtr->capacity) == currentPtr->reserved
 		&& atomic_load_explicit(&currentPtr->remote,
 		memory_order_relaxed) == 0) {
-	    currentPtr->inFull = 1;
 	    VtListPush(&cachePtr->full[bucket], currentPtr);
 	    PageLock(cachePtr);
 	    if (VtLoad(&pagePtr->capacity) == 0) {
 		VtPageCollect(pagePtr);	/* Swept since the free. */
 	    }
-	    cachePtr->pages[bucket] = pagePtr;
+	    VtCurrentPageSet(cachePtr, bucket, pagePtr);
+	    currentPtr->used += VT_USED_FULL;
 	    VtPageLockRelease(cachePtr);
 	    return;
 	}
 	VtListPush(&cachePtr->partial[bucket], pagePtr);
     }
-    if (pagePtr->used == 0) {
+    if (VtUsed(pagePtr) == 0) {
 	VtListRemove(&cachePtr->partial[bucket], pagePtr);
 	VtSharedLock(cachePtr, bucket);
 	VtRunFree(pagePtr);

@@ -44,13 +44,14 @@ VtPageInit(
     const VtBucketInfo *infoPtr = &vtBuckets[bucket];
 
     pagePtr->freePtr = NULL;
-    pagePtr->used = 0;
+    pagePtr->used = VT_USED_EMPTY;
     VtStore(&pagePtr->capacity, 0);
     pagePtr->reserved = infoPtr->reserved;
     pagePtr->blockSize = infoPtr->blockSize;
+    pagePtr->slackBase = infoPtr->blockSize + 1;
     pagePtr->recip = infoPtr->recip;
     pagePtr->bucket = (uint16_t) bucket;
-    pagePtr->inFull = pagePtr->orphan = 0;
+    pagePtr->orphan = 0;
     atomic_store_explicit(&pagePtr->remote, 0, memory_order_relaxed);
     pagePtr->sweepWord = 0;
     if (infoPtr->reserved <= 16) {
@@ -162,7 +163,7 @@ VtPageCollect(
 		    (void *) VtRemoteHead(word), (void *) pagePtr->start);
 	}
 	pagePtr->freePtr = NULL;
-	pagePtr->used = 0;
+	pagePtr->used -= (int32_t) VtUsed(pagePtr);
 	VtStore(&pagePtr->capacity, 0);
 	return;
     }
@@ -182,13 +183,13 @@ VtPageCollect(
 	VtLinkSet(tailPtr, pagePtr->freePtr);
     }
     pagePtr->freePtr = listPtr;
-    if (VT_UNLIKELY(count > pagePtr->used)) {
+    if (VT_UNLIKELY(count > VtUsed(pagePtr))) {
 	VtPanic("vtalloc: page %p of bucket %u: %u remote frees but only %u "
 		"blocks in use (double free from another thread)",
 		(void *) pagePtr->start, (unsigned) pagePtr->bucket,
-		(unsigned) count, (unsigned) pagePtr->used);
+		(unsigned) count, (unsigned) VtUsed(pagePtr));
     }
-    pagePtr->used -= count;
+    pagePtr->used -= (int32_t) count;
 }
 
 /*
@@ -300,5 +301,5 @@ VtPageIsValid(
 	    return 0;
 	}
     }
-    return freeCount + pagePtr->used == capacity;
+    return freeCount + VtUsed(pagePtr) == capacity;
 }

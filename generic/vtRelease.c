@@ -322,7 +322,7 @@ SweepOrphans(void)
 	for (pagePtr = listPtr->firstPtr; pagePtr != NULL; pagePtr = nextPtr) {
 	    nextPtr = pagePtr->nextPtr;
 	    VtPageCollect(pagePtr);
-	    if (pagePtr->used == 0) {
+	    if (VtUsed(pagePtr) == 0) {
 		VtListRemove(listPtr, pagePtr);
 		VtRunFree(pagePtr);
 	    }
@@ -457,7 +457,8 @@ SweepPages(
 		continue;
 	    }
 	    VtRacyReadsBegin();
-	    empty = VtRacyLoad(&pagePtr->used) == VtRemoteCount(word);
+	    empty = VtUsedCount(VtRacyLoad(&pagePtr->used))
+		    == VtRemoteCount(word);
 	    VtRacyReadsEnd();
 	    if (!empty) {
 		continue;
@@ -517,7 +518,8 @@ SweepPage(
     if (VtCurrentPageOf(ownerPtr, pagePtr->bucket) != pagePtr
 	    && atomic_load_explicit(&pagePtr->remote, memory_order_acquire)
 	    == word
-	    && VtRacyLoad(&pagePtr->used) == VtRemoteCount(word)) {
+	    && VtUsedCount(VtRacyLoad(&pagePtr->used))
+	    == VtRemoteCount(word)) {
 	carved = VtLoad(&pagePtr->capacity);	/* The owner resets it once
 						 * it sees the swap. */
 	swept = atomic_compare_exchange_strong_explicit(&pagePtr->remote,
@@ -568,7 +570,7 @@ VtCacheTrim(
 	pagePtr = cachePtr->pages[bucket];
 	if (pagePtr != &vtEmptyPage) {
 	    VtPageCollect(pagePtr);
-	    if (pagePtr->used == 0) {
+	    if (VtUsed(pagePtr) == 0) {
 		cachePtr->pages[bucket] = &vtEmptyPage;
 		VtRunFree(pagePtr);
 	    }
@@ -577,12 +579,12 @@ VtCacheTrim(
 		pagePtr = nextPtr) {
 	    nextPtr = pagePtr->nextPtr;
 	    VtPageCollect(pagePtr);
-	    if (pagePtr->used == 0) {
+	    if (VtUsed(pagePtr) == 0) {
 		VtListRemove(&cachePtr->full[bucket], pagePtr);
 		VtRunFree(pagePtr);
 	    } else if (pagePtr->freePtr != NULL) {
 		VtListRemove(&cachePtr->full[bucket], pagePtr);
-		pagePtr->inFull = 0;
+		pagePtr->used -= VT_USED_FULL;
 		VtListPush(&cachePtr->partial[bucket], pagePtr);
 	    }
 	}
@@ -590,7 +592,7 @@ VtCacheTrim(
 		pagePtr = nextPtr) {
 	    nextPtr = pagePtr->nextPtr;
 	    VtPageCollect(pagePtr);
-	    if (pagePtr->used == 0) {
+	    if (VtUsed(pagePtr) == 0) {
 		VtListRemove(&cachePtr->partial[bucket], pagePtr);
 		VtRunFree(pagePtr);
 	    }

@@ -458,7 +458,8 @@ VtRunFree(
     VtPage *pagePtr)
 {
     atomic_store_explicit(&pagePtr->ownerPtr, NULL, memory_order_relaxed);
-    pagePtr->inFull = pagePtr->orphan = 0;
+    pagePtr->used = VT_USED_EMPTY;	/* Its flags too. */
+    pagePtr->orphan = 0;
     pagePtr->freePtr = NULL;
     PageTouched(pagePtr, VtLoad(&pagePtr->capacity));
     RunRelink(pagePtr);
@@ -890,7 +891,7 @@ VtRequestedSize(
 	return pagePtr->u.requested;
     }
 #if VT_STATS
-    return pagePtr->blockSize + 1 - VtSlackGet(pagePtr, index);
+    return pagePtr->slackBase - VtSlackGet(pagePtr, index);
 #else
     (void) index;
     return pagePtr->blockSize;

@@ -98,7 +98,7 @@ PageLive(
 
 	if (entry != 0 && !VtBlockIsFree(pagePtr, i, blockPtr)) {
 	    live++;
-	    *requestedPtr += pagePtr->blockSize + 1 - entry;
+	    *requestedPtr += pagePtr->slackBase - entry;
 	}
     }
     VtRacyReadsEnd();

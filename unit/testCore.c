@@ -503,14 +503,28 @@ TestHotReuse(void)
 	    && count > (int) reserved));
     CHECK(currentPtr->freePtr == NULL);
     fullPtr = VtLookup(blocks[0], &index, "test");
-    CHECK(fullPtr != currentPtr && fullPtr->inFull);
+    CHECK(fullPtr != currentPtr && VtPageIsFull(fullPtr)
+	    && VtUsed(fullPtr) == reserved);
+    CHECK(!VtPageIsFull(currentPtr) && VtUsed(currentPtr) == reserved);
     VtFree(blocks[0]);
     CHECK(vtCachePtr->pages[bucket] == fullPtr);
-    CHECK(currentPtr->inFull);
+    CHECK(!VtPageIsFull(fullPtr) && VtUsed(fullPtr) == reserved - 1);
+    CHECK(VtPageIsFull(currentPtr) && VtUsed(currentPtr) == reserved);
     CHECK(VtMalloc(SIZE) == blocks[0]);
+    CHECK(VtUsed(fullPtr) == reserved);
+
+    /*
+     * The current page stays when its last block goes; the others go
+     * back to their segment.
+     */
+
     for (i = 0; i < count; i++) {
 	VtFree(blocks[i]);
     }
+    CHECK(vtCachePtr->pages[bucket] == fullPtr && VtUsed(fullPtr) == 0
+	    && !VtPageIsFull(fullPtr) && fullPtr->state == VT_PAGE_SMALL);
+    CHECK(vtCachePtr->full[bucket].count == 0
+	    && vtCachePtr->partial[bucket].count == 0);
 }
 
 /*
