@@ -40,8 +40,8 @@ static void *		LargeAlloc(VtCache *cachePtr, size_t size,
 
 VT_NOINLINE void *
 VtMallocSlow(
-    VtCache *cachePtr,
-    size_t size)
+    size_t size,
+    VtCache *cachePtr)
 {
     VtPage *pagePtr;
     unsigned bucket;

@@ -153,10 +153,10 @@ VtPanic(
 
 static VT_NOINLINE void *
 AllocSlow(
-    VtCache *cachePtr,
-    size_t size)
+    size_t size,
+    VtCache *cachePtr)
 {
-    void *ptr = VtMallocSlow(cachePtr, size);
+    void *ptr = VtMallocSlow(size, cachePtr);
 
     if (ptr == NULL) {
 	VtPanic("unable to alloc %zu bytes", size);

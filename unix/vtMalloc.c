@@ -87,10 +87,10 @@ Nomem(
 
 static VT_NOINLINE void *
 MallocSlow(
-    VtCache *cachePtr,
-    size_t size)
+    size_t size,
+    VtCache *cachePtr)
 {
-    return Nomem(VtMallocSlow(cachePtr, size));
+    return Nomem(VtMallocSlow(size, cachePtr));
 }
 
 void *
