@@ -12,9 +12,11 @@
  *		   other thread of its pair;
  *	  churn	   short-lived threads, each doing a burst of tclmix.
  *
- *	A block is stamped with a tag at both ends when allocated and checked
- *	when freed, so a block handed out twice or overwritten is counted as
- *	an error. The allocator is a parameter, so that benchmarks run the
+ *	A block is stamped with a tag at both ends and at every 4 KiB
+ *	between (so that all of its memory pages are touched, as by a real
+ *	user of the block, and RSS is comparable between allocators) when
+ *	allocated, and checked when freed, so a block handed out twice or
+ *	overwritten is counted as an error. The allocator is a parameter, so that benchmarks run the
  *	same workloads on other allocators.
  *
  * Copyright (c) 2026 The vtalloc authors.
@@ -75,7 +77,8 @@ struct Stress {
  * Random, Stamp, Check --
  *
  *	A fast per-thread random number; stamping a block with a tag at its
- *	start and its end, and checking the stamp.
+ *	start, its end and every STAMP_STRIDE bytes between, and checking
+ *	the stamp.
  *
  * Results:
  *	Check: 1 if the stamp is intact.
@@ -99,6 +102,8 @@ Random(
     return x * 0x2545F4914F6CDD1Dull;
 }
 
+#define STAMP_STRIDE	4096
+
 static inline void
 Stamp(
     void *ptr,
@@ -106,10 +111,14 @@ Stamp(
     uint64_t tag)
 {
     uint8_t *p = ptr;
+    size_t i;
 
     if (size >= 16) {
 	memcpy(p, &tag, 8);
 	memcpy(p + 8, &size, 8);
+	for (i = STAMP_STRIDE; i < size - 1; i += STAMP_STRIDE) {
+	    p[i] = (uint8_t) (tag >> 8);
+	}
 	if (size > 16) {
 	    p[size - 1] = (uint8_t) tag;
 	}
@@ -126,13 +135,20 @@ Check(
 {
     const uint8_t *p = ptr;
     uint64_t word;
-    size_t stored;
+    size_t stored, i;
 
     if (size >= 16) {
 	memcpy(&word, p, 8);
 	memcpy(&stored, p + 8, 8);
-	return word == tag && stored == size
-		&& (size == 16 || p[size - 1] == (uint8_t) tag);
+	if (word != tag || stored != size) {
+	    return 0;
+	}
+	for (i = STAMP_STRIDE; i < size - 1; i += STAMP_STRIDE) {
+	    if (p[i] != (uint8_t) (tag >> 8)) {
+		return 0;
+	    }
+	}
+	return size == 16 || p[size - 1] == (uint8_t) tag;
     }
     return size == 0 || memcmp(p, &tag, size) == 0;
 }
