@@ -420,7 +420,8 @@ typedef struct VT_ALIGNED(128) VtPage {
     uint8_t orphan;			/* In the shared orphan list. */
     uint32_t slackBase;			/* 1 + blockSize: a block's side
 					 * array entry is slackBase -
-					 * requested. */
+					 * requested (one instruction less
+					 * on the allocation fast path). */
     union {
 	size_t requested;		/* Large block: bytes asked for. */
 	uint64_t freeSince;		/* Free run: VtpNow() when freed. */
