@@ -16,8 +16,8 @@
  *	between (so that all of its memory pages are touched, as by a real
  *	user of the block, and RSS is comparable between allocators) when
  *	allocated, and checked when freed, so a block handed out twice or
- *	overwritten is counted as an error. The allocator is a parameter, so that benchmarks run the
- *	same workloads on other allocators.
+ *	overwritten is counted as an error. The allocator is a parameter, so
+ *	that benchmarks run the same workloads on other allocators.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
