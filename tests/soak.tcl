@@ -8,7 +8,7 @@
 #	the bound (RSS before the round, plus twice the most its blocks can
 #	hold at once: slots times the largest size, plus 128 MiB), and, every
 #	fifth round, RSS after `vtalloc trim` is back within 64 MiB of the
-#	start.
+#	start. A round's blocks hold at most 3 GiB at once.
 #
 #	Usage: tclsh soak.tcl SECONDS ?SEED?
 #
@@ -36,23 +36,34 @@ proc Between {low high} {
     expr {$low + int(rand() * ($high - $low + 1))}
 }
 
-# Bound --
-#	The most RSS a round may reach: RSS before it, plus twice what its
-#	live blocks can hold at once (the pattern's slots times the largest
-#	size; realloc growth in tclmix and churn is what the factor covers),
-#	plus 128 MiB.
+# Slots, Bound --
+#	Slots: how many blocks a round's pattern keeps at once. Bound: the
+#	most RSS a round may reach: RSS before it, plus twice what its live
+#	blocks can hold at once (its slots times the largest size; realloc
+#	growth in tclmix and churn is what the factor covers), plus 128 MiB.
 
-proc Bound {rssBefore pattern threads maxSize} {
+proc Slots {pattern threads} {
     set slots [dict get {cells 64000 tclmix 4096 churn 64 xthread 4096} $pattern]
     if {$pattern ne "cells"} {
 	set slots [expr {$slots * $threads}]
     }
+    return $slots
+}
+
+proc Bound {rssBefore pattern threads maxSize} {
     if {$maxSize eq ""} {
 	set maxSize [dict get {cells 8192 tclmix 16384 churn 16384 xthread 1024} \
 	    $pattern]
     }
-    expr {$rssBefore + 2 * $slots * $maxSize + 128 * 1024 * 1024}
+    expr {$rssBefore + 2 * [Slots $pattern $threads] * $maxSize
+	    + 128 * 1024 * 1024}
 }
+
+# The most a round's blocks may hold at once (slots times the largest
+# size): the workloads write every page of their blocks, so that is memory
+# the machine must have. A larger size range is cut down to it.
+
+set budget [expr {3 << 30}]
 
 set mib [expr {1 << 20}]
 set trimSlack [expr {64 * $mib}]
@@ -78,6 +89,10 @@ while {[clock milliseconds] < $deadline} {
     if {rand() < 0.3} {
 	set low [Pick {1 16 100 1000 20000}]
 	set maxSize [expr {$low * [Pick {1 2 8 64}]}]
+	set most [expr {$budget / [Slots $pattern $threads]}]
+	if {$maxSize > $most} {
+	    set maxSize [expr {max($low, $most)}]
+	}
 	lappend options -minsize $low -maxsize $maxSize
     }
     set bound [Bound [dict get [vtalloc stats] rss] $pattern $threads $maxSize]
