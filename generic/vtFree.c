@@ -346,12 +346,12 @@ FreeOther(
  *
  *	Free a block of a page that the calling thread does not own. If the
  *	thread allocates blocks of the bucket itself (it has a current page
- *	there) and the page has an owner, the thread holds the block for its
- *	own next allocation of the bucket, up to the hold option's bytes in
- *	all and VT_HOLD_MAX blocks per bucket: a block it has just touched
- *	is handed out again while still in its processor's cache, and blocks
- *	it frees into the pages of an owner that is not running (descheduled,
- *	or blocked in a server) serve it instead of new pages. Otherwise the
+ *	there) and the page has an owner, the thread holds the block, up to
+ *	the hold option's bytes in all and VT_HOLD_MAX blocks per bucket, and
+ *	hands it out when its current page of the bucket runs out, before it
+ *	takes another page (VtMallocSlow): blocks it frees into the pages of
+ *	an owner that is not running (descheduled, or blocked in a server)
+ *	serve it instead of new pages. Otherwise the
  *	block goes onto the page's remote list (PushRemote). A held block
  *	stays counted as live in its page, so the page cannot be given back
  *	meanwhile. Blocks of orphans are not held: the sweep gives orphans

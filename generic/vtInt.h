@@ -506,9 +506,9 @@ struct VtCache {
     VtPageList partial[VT_NBUCKETS];	/* Pages with free blocks. */
     VtPageList full[VT_NBUCKETS];	/* Pages with none (at last look). */
     VtBlock *held[VT_NBUCKETS];		/* Blocks of other caches' pages that
-					 * this thread freed and keeps for its
-					 * own next allocations (FreeRemote).
-					 */
+					 * this thread freed and keeps for
+					 * when its current page runs out
+					 * (FreeRemote). */
     _Atomic uint64_t heldBytes;		/* Their bytes (the hold option caps
 					 * them; read by VtGetStats). */
     uint16_t heldCount[VT_NBUCKETS];	/* Held blocks per bucket (at most

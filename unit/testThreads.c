@@ -404,7 +404,7 @@ TestChurn(void)
  *
  *	A thread that frees blocks of a live thread's pages keeps them, up to
  *	the hold option and VT_HOLD_MAX per bucket, and hands them out for
- *	its own next allocations of the bucket; kept blocks count as free, a
+ *	its own allocations of the bucket; kept blocks count as free, a
  *	second free of one panics, and they go onto their pages' remote lists
  *	when the thread trims (also when another thread asked for the trim)
  *	or exits. Blocks of orphans, and blocks of buckets the thread does
