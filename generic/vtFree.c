@@ -17,8 +17,6 @@
 
 static VT_NOINLINE void	FreeRemote(VtCache *cachePtr, VtPage *pagePtr,
 			    VtBlock *blockPtr);
-static void		PushRemote(VtCache *cachePtr, VtPage *pagePtr,
-			    VtBlock *blockPtr);
 static void		RemotePush(VtPage *pagePtr, VtBlock *blockPtr);
 static void		SweepComing(VtCache *cachePtr, unsigned bucket);
 static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr);
@@ -351,13 +349,13 @@ FreeOther(
  *	hands it out when its current page of the bucket runs out, before it
  *	takes another page (VtMallocSlow): blocks it frees into the pages of
  *	an owner that is not running (descheduled, or blocked in a server)
- *	serve it instead of new pages. Otherwise the
- *	block goes onto the page's remote list (PushRemote). A held block
- *	stays counted as live in its page, so the page cannot be given back
- *	meanwhile. Blocks of orphans are not held: the sweep gives orphans
- *	back once their blocks are freed. Nor are held blocks kept forever
- *	by a thread that stops using them: the sweep gives them back for it
- *	(VtHeldGiveBack), so that their pages can go back to the OS.
+ *	serve it instead of new pages. Otherwise the block goes onto the
+ *	page's remote list (RemotePush). A held block stays counted as live
+ *	in its page, so the page cannot be given back meanwhile. Blocks of
+ *	orphans are not held: the sweep gives orphans back once their blocks
+ *	are freed. Nor are held blocks kept forever by a thread that stops
+ *	using them: the sweep gives them back for it (VtHeldGiveBack), so
+ *	that their pages can go back to the OS.
  *
  * Results:
  *	None.
@@ -389,8 +387,6 @@ FreeRemote(
     if (cachePtr->pages[bucket] != &vtEmptyPage
 	    && atomic_load_explicit(&pagePtr->ownerPtr,
 	    memory_order_relaxed) != NULL) {
-	int held = 0;
-
 	VtHeldEnter(cachePtr);
 	if (cachePtr->heldCount[bucket] < VT_HOLD_MAX
 		&& VtLoad(&cachePtr->heldBytes) + pagePtr->blockSize
@@ -399,27 +395,26 @@ FreeRemote(
 	    cachePtr->held[bucket] = blockPtr;
 	    cachePtr->heldCount[bucket]++;
 	    VtBump(&cachePtr->heldBytes, pagePtr->blockSize);
-	    held = 1;
+	    blockPtr = NULL;
 	}
 	VtHeldLeave(cachePtr);
-	if (held) {
-	    SweepComing(cachePtr, bucket);	/* For when the thread stops
-						 * using them. */
-	    return;
-	}
     }
-    PushRemote(cachePtr, pagePtr, blockPtr);
+    if (blockPtr != NULL) {
+	RemotePush(pagePtr, blockPtr);
+    }
+    SweepComing(cachePtr, bucket);	/* Held blocks too: for when the
+					 * thread stops using them. */
 }
 
 /*
  *----------------------------------------------------------------------
  *
- * PushRemote, RemotePush, SweepComing --
+ * RemotePush, SweepComing --
  *
  *	RemotePush: push a free block onto the remote list of its page
  *	(lock-free) and raise the owner's hint for the bucket so that it
  *	looks at its full pages. SweepComing: make sure a sweep is coming
- *	after the first such block since the last sweep. PushRemote: both.
+ *	after the first such block (or held block) since the last sweep.
  *
  * Results:
  *	None.
@@ -429,18 +424,6 @@ FreeRemote(
  *
  *----------------------------------------------------------------------
  */
-
-static void
-PushRemote(
-    VtCache *cachePtr,
-    VtPage *pagePtr,
-    VtBlock *blockPtr)
-{
-    unsigned bucket = pagePtr->bucket;
-
-    RemotePush(pagePtr, blockPtr);
-    SweepComing(cachePtr, bucket);
-}
 
 static void
 RemotePush(

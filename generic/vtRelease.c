@@ -200,9 +200,11 @@ VtUnpark(void)
     for (cachePtr = vtShared.freeCachesPtr; cachePtr != NULL;
 	    cachePtr = cachePtr->nextPtr) {
 	for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
-	    if (cachePtr->pages[bucket] != &vtEmptyPage) {
-		VtRunFree(cachePtr->pages[bucket]);
-		cachePtr->pages[bucket] = &vtEmptyPage;
+	    VtPage *pagePtr = cachePtr->pages[bucket];
+
+	    if (pagePtr != &vtEmptyPage) {
+		VtCurrentPageClear(cachePtr, bucket);
+		VtRunFree(pagePtr);
 	    }
 	}
 	cachePtr->parkedBytes = 0;
@@ -571,7 +573,7 @@ VtCacheTrim(
 	if (pagePtr != &vtEmptyPage) {
 	    VtPageCollect(pagePtr);
 	    if (VtUsed(pagePtr) == 0) {
-		cachePtr->pages[bucket] = &vtEmptyPage;
+		VtCurrentPageClear(cachePtr, bucket);
 		VtRunFree(pagePtr);
 	    }
 	}
