@@ -36,13 +36,18 @@ check() {
     fi
 }
 
-valgrind --leak-check=full --errors-for-leak-kinds=definite \
+# In about 3 runs of 100, memcheck calls the large leak "possibly lost":
+# some word it scans, different from run to run with the address layout,
+# then points inside the block. Either way memcheck reports the leak, and
+# counts it as an error.
+
+valgrind --leak-check=full --errors-for-leak-kinds=definite,possible \
     --num-callers=8 "$faults" >/dev/null 2>"$log"
 check "small leak reported" \
     "100 bytes in 1 blocks are definitely lost"
 check "small leak names its allocation" "LeakSmall"
 check "large leak reported" \
-    "200,000 bytes in 1 blocks are definitely lost"
+    "200,000 bytes in 1 blocks are (definitely|possibly) lost"
 check "read after free reported" "Invalid read of size 1"
 check "read after free at its place" "ReadAfterFree"
 check "freed by VtFree" "Address .* is 20 bytes inside a block of size 48 free'd"
