@@ -205,7 +205,7 @@ SetRequested(
     VtTrackResize(ptr, VtRequestedSize(pagePtr, index), size);
     (void) ptr;
     if (pagePtr->state == VT_PAGE_SMALL) {
-	VtSlackSet(pagePtr, index, pagePtr->slackBase - size);
+	VtSideSet(pagePtr, index, size);
     } else {
 	pagePtr->u.requested = size;
     }

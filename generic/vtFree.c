@@ -15,12 +15,9 @@
 
 #include "vtInt.h"
 
-static VT_NOINLINE void	FreeRemote(VtCache *cachePtr, VtPage *pagePtr,
-			    VtBlock *blockPtr);
 static void		RemotePush(VtPage *pagePtr, VtBlock *blockPtr);
 static void		SweepComing(VtCache *cachePtr, unsigned bucket);
 static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr);
-static VT_NOINLINE void	FreeOther(void *ptr);
 static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
 			    const char *what, const char *why);
 static VT_NOINLINE VtPage *FindOther(const void *ptr, VtPage *pagePtr,
@@ -63,7 +60,7 @@ FindBlock(
     if (VT_UNLIKELY(!VtSmallIndex(pagePtr, ptr, indexPtr))) {
 	return FindOther(ptr, pagePtr, indexPtr, whyPtr);
     }
-    if (VT_UNLIKELY(VtBlockIsFree(pagePtr, *indexPtr, ptr))) {
+    if (VT_UNLIKELY(VtBlockIsFree(ptr))) {
 	*whyPtr = "the block is already free (double free)";
 	return NULL;
     }
@@ -232,78 +229,7 @@ VtFillCheck(
 /*
  *----------------------------------------------------------------------
  *
- * VtFree --
- *
- *	Free a block. NULL is allowed. A free by the page's owner is 42
- *	instructions (x86-64, gcc 12 -O2): 28 check the pointer (vtalloc's
- *	segment, the start of a carved block, not already free), 2 count, the
- *	rest push the block and look at the page (one decrement and one
- *	branch: see VtUsed).
- *
- * Results:
- *	None.
- *
- * Side effects:
- *	The block goes onto its page's local free list (owner) or remote
- *	list (any other thread); a page left with no live block may go back
- *	to its segment. Panics on a pointer that is not a live block.
- *
- *----------------------------------------------------------------------
- */
-
-void
-VtFree(
-    void *ptr)
-{
-    VtBlock *blockPtr = ptr;
-    VtCache *cachePtr;
-    VtPage *pagePtr;
-    uint32_t index;
-
-    if (VT_UNLIKELY(!VtSegmentKnown(ptr))) {
-	FreeOther(ptr);			/* NULL too: no segment at 0. */
-	return;
-    }
-    pagePtr = VtPageOf(ptr);
-    if (VT_UNLIKELY(!VtSmallIndex(pagePtr, ptr, &index)
-	    || VtBlockIsFree(pagePtr, index, blockPtr))) {
-	FreeOther(ptr);
-	return;
-    }
-    cachePtr = vtCachePtr;
-    VtTrackFree(ptr);
-#if VT_DEBUG
-    VtTrackOpen(ptr, pagePtr->blockSize);
-    memset((uint8_t *) ptr + sizeof(VtBlock), VT_FREE_FILL,
-	    pagePtr->blockSize - sizeof(VtBlock));
-    VtTrackClose(ptr, pagePtr->blockSize);
-#endif
-    if (VT_LIKELY(atomic_load_explicit(&pagePtr->ownerPtr,
-	    memory_order_relaxed) == cachePtr)) {
-	VtBlockFreed(blockPtr, pagePtr->freePtr);
-	pagePtr->freePtr = blockPtr;
-	VtSlackFreed(pagePtr, index);
-	VtCount(&cachePtr->counts, pagePtr->bucket, frees);
-
-	/*
-	 * The current page stays when it empties (no call for the usual
-	 * alloc-free pair): see VtUsed.
-	 */
-
-	if (VT_UNLIKELY(--pagePtr->used < 0)) {
-	    VtCachePageEmptied(cachePtr, pagePtr);
-	}
-	return;
-    }
-    VtSlackFreed(pagePtr, index);	/* Before another thread can have
-					 * the block. */
-    FreeRemote(cachePtr, pagePtr, blockPtr);
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * FreeOther --
+ * VtFreeOther --
  *
  *	VtFree of anything but a live small block: NULL, a large block, or
  *	a bad pointer.
@@ -318,8 +244,8 @@ VtFree(
  *----------------------------------------------------------------------
  */
 
-static VT_NOINLINE void
-FreeOther(
+VT_NOINLINE void
+VtFreeOther(
     void *ptr)
 {
     const char *why;
@@ -340,7 +266,7 @@ FreeOther(
 /*
  *----------------------------------------------------------------------
  *
- * FreeRemote --
+ * VtFreeRemote --
  *
  *	Free a block of a page that the calling thread does not own. If the
  *	thread allocates blocks of the bucket itself (it has a current page
@@ -367,8 +293,8 @@ FreeOther(
  *----------------------------------------------------------------------
  */
 
-static VT_NOINLINE void
-FreeRemote(
+VT_NOINLINE void
+VtFreeRemote(
     VtCache *cachePtr,
     VtPage *pagePtr,
     VtBlock *blockPtr)
@@ -478,7 +404,7 @@ SweepComing(
  *
  * VtReleaseHeld, VtHeldGiveBack --
  *
- *	Give up the blocks a thread holds (see FreeRemote): each goes onto
+ *	Give up the blocks a thread holds (see VtFreeRemote): each goes onto
  *	its page's remote list, as a remote free would have put it.
  *	VtReleaseHeld: by the thread itself, as its cache is dissolved or
  *	trimmed. VtHeldGiveBack: by the thread (VtHeldEnter) or the sweep,

@@ -48,21 +48,20 @@ VtPageInit(
     VtStore(&pagePtr->capacity, 0);
     pagePtr->reserved = infoPtr->reserved;
     pagePtr->blockSize = infoPtr->blockSize;
-    pagePtr->slackBase = infoPtr->blockSize + 1;
     pagePtr->recip = infoPtr->recip;
     pagePtr->bucket = (uint16_t) bucket;
     pagePtr->orphan = 0;
     atomic_store_explicit(&pagePtr->remote, 0, memory_order_relaxed);
     pagePtr->sweepWord = 0;
     if (infoPtr->reserved <= 16) {
-	pagePtr->slackPtr = (uint8_t *) pagePtr->slackInline;
-	pagePtr->slackWide = 1;
+	pagePtr->sidePtr = (uint8_t *) pagePtr->sideInline;
+	pagePtr->sideWide = 1;
     } else {
-	pagePtr->slackPtr = pagePtr->start
+	pagePtr->sidePtr = pagePtr->start
 		+ (size_t) infoPtr->reserved * infoPtr->blockSize;
-	pagePtr->slackWide = infoPtr->slackWide;
-	VtTrackOpen(pagePtr->slackPtr,
-		(size_t) infoPtr->reserved << pagePtr->slackWide);
+	pagePtr->sideWide = infoPtr->sideWide;
+	VtTrackOpen(pagePtr->sidePtr,
+		(size_t) infoPtr->reserved << pagePtr->sideWide);
     }
     pagePtr->state = VT_PAGE_SMALL;
     atomic_store_explicit(&pagePtr->ownerPtr, ownerPtr, memory_order_relaxed);
@@ -104,10 +103,6 @@ VtPageExtend(
     if (count > pagePtr->reserved - capacity) {
 	count = pagePtr->reserved - capacity;
     }
-#if VT_STATS
-    memset(pagePtr->slackPtr + ((size_t) capacity << pagePtr->slackWide), 0,
-	    (size_t) count << pagePtr->slackWide);
-#endif
     firstPtr = pagePtr->start + (size_t) capacity * pagePtr->blockSize;
     for (i = 0, ptr = firstPtr; i < count; i++, ptr += pagePtr->blockSize) {
 	blockPtr = (VtBlock *) ptr;
@@ -296,7 +291,7 @@ VtPageIsValid(
 	if ((const uint8_t *) blockPtr < pagePtr->start || index >= capacity
 		|| pagePtr->start + (size_t) index * pagePtr->blockSize
 		!= (const uint8_t *) blockPtr
-		|| !VtBlockIsFree(pagePtr, index, blockPtr)
+		|| !VtBlockIsFree(blockPtr)
 		|| ++freeCount > capacity) {
 	    return 0;
 	}

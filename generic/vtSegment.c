@@ -17,12 +17,12 @@
 #include "vtInt.h"
 
 /*
- * One bit per 4 MiB of the 48-bit address space: set while a segment of
+ * One byte per 4 MiB of the 48-bit address space: 1 while a segment of
  * ours starts there. Written under the shared lock, read by every free.
  */
 
-_Atomic uint64_t vtSegmentMap[((size_t) 1
-	<< (VT_ADDRESS_BITS - VT_SEGMENT_SHIFT)) / 64];
+_Atomic uint8_t vtSegmentMap[(size_t) 1
+	<< (VT_ADDRESS_BITS - VT_SEGMENT_SHIFT)];
 
 /*
  * Bytes of a segment's header slice that are in use (the rest of slice 0
@@ -64,7 +64,7 @@ static void		RunMap(VtSegment *segPtr, unsigned first,
  *	None.
  *
  * Side effects:
- *	Changes one bit of vtSegmentMap.
+ *	Changes one byte of vtSegmentMap.
  *
  *----------------------------------------------------------------------
  */
@@ -74,16 +74,8 @@ MapMark(
     VtSegment *segPtr,
     int known)
 {
-    uintptr_t n = (uintptr_t) segPtr >> VT_SEGMENT_SHIFT;
-    uint64_t bit = (uint64_t) 1 << (n & 63);
-
-    if (known) {
-	atomic_fetch_or_explicit(&vtSegmentMap[n >> 6], bit,
-		memory_order_release);
-    } else {
-	atomic_fetch_and_explicit(&vtSegmentMap[n >> 6], ~bit,
-		memory_order_release);
-    }
+    atomic_store_explicit(&vtSegmentMap[(uintptr_t) segPtr
+	    >> VT_SEGMENT_SHIFT], (uint8_t) known, memory_order_release);
 }
 
 /*
@@ -498,12 +490,12 @@ PageTouched(
 	uint64_t capacity = carved;
 
 	MarkTouched(segPtr, start, start + capacity * pagePtr->blockSize);
-	if (pagePtr->slackPtr != (uint8_t *) pagePtr->slackInline) {
-	    uint64_t slack = (uint64_t) (pagePtr->slackPtr
+	if (pagePtr->sidePtr != (uint8_t *) pagePtr->sideInline) {
+	    uint64_t side = (uint64_t) (pagePtr->sidePtr
 		    - (uint8_t *) segPtr);
 
-	    MarkTouched(segPtr, slack,
-		    slack + (capacity << pagePtr->slackWide));
+	    MarkTouched(segPtr, side,
+		    side + (capacity << pagePtr->sideWide));
 	}
     } else {
 	MarkTouched(segPtr, start, start + pagePtr->u.requested);
@@ -890,12 +882,7 @@ VtRequestedSize(
     if (pagePtr->state != VT_PAGE_SMALL) {
 	return pagePtr->u.requested;
     }
-#if VT_STATS
-    return pagePtr->slackBase - VtSlackGet(pagePtr, index);
-#else
-    (void) index;
-    return pagePtr->blockSize;
-#endif
+    return VtSideGet(pagePtr, index);
 }
 
 /*

@@ -160,6 +160,6 @@ VtBucketsInit(void)
 	}
 	infoPtr->blockSize = (uint32_t) size;
 	infoPtr->recip = (((uint64_t) 1 << 40) + size - 1) / size;
-	infoPtr->slackWide = size > VT_NARROW_MAX;
+	infoPtr->sideWide = size > VT_NARROW_MAX;
     }
 }

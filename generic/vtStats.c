@@ -66,11 +66,11 @@ SumCounters(
  * PageLive --
  *
  *	The live blocks of a page of small blocks and the bytes asked for
- *	by them, from its side array: a block is live if its entry is set
- *	(it was handed out) and it is not free (its cookie, see
- *	VtBlockIsFree). The cookie is read while the block's holder may be
- *	writing the block: a snapshot, as every figure of a running thread
- *	is; the page itself cannot go away (the shared lock is held).
+ *	by them, from its side array: a block is live if it is carved and
+ *	not free (its cookie, see VtBlockIsFree). The cookie is read while
+ *	the block's holder may be writing the block: a snapshot, as every
+ *	figure of a running thread is; the page itself cannot go away (the
+ *	shared lock is held).
  *
  * Results:
  *	The number of live blocks (0 when statistics are compiled out); the
@@ -88,17 +88,16 @@ PageLive(
     uint64_t *requestedPtr)
 {
     uint64_t live = 0;
-    uint32_t i, capacity = VtLoad(&pagePtr->capacity);
+    uint32_t i, capacity = VT_STATS ? VtLoad(&pagePtr->capacity) : 0;
 
     VtRacyReadsBegin();
     for (i = 0; i < capacity; i++) {
-	size_t entry = VtSlackGet(pagePtr, i);
 	const VtBlock *blockPtr = (const VtBlock *) (pagePtr->start
 		+ (size_t) i * pagePtr->blockSize);
 
-	if (entry != 0 && !VtBlockIsFree(pagePtr, i, blockPtr)) {
+	if (!VtBlockIsFree(blockPtr)) {
 	    live++;
-	    *requestedPtr += pagePtr->slackBase - entry;
+	    *requestedPtr += VtSideGet(pagePtr, i);
 	}
     }
     VtRacyReadsEnd();
