@@ -12,10 +12,9 @@
 
 #include "vtInt.h"
 
-static void		SetRequested(VtPage *pagePtr, uint32_t index,
-			    void *ptr, size_t size);
-static VT_NOINLINE void *Move(VtPage *pagePtr, uint32_t index,
-			    void *ptr, size_t size, size_t usable);
+static void		SetRequested(VtPage *pagePtr, void *ptr, size_t size);
+static VT_NOINLINE void *Move(VtPage *pagePtr, void *ptr, size_t size,
+			    size_t usable);
 static void *		LargeAlloc(VtCache *cachePtr, size_t size,
 			    size_t offset);
 
@@ -198,14 +197,12 @@ VtMallocAligned(
 static void
 SetRequested(
     VtPage *pagePtr,
-    uint32_t index,
     void *ptr,
     size_t size)
 {
-    VtTrackResize(ptr, VtRequestedSize(pagePtr, index), size);
-    (void) ptr;
+    VtTrackResize(ptr, VtRequestedSize(pagePtr, ptr), size);
     if (pagePtr->state == VT_PAGE_SMALL) {
-	VtSideSet(pagePtr, index, size);
+	VtSideSet(pagePtr, ptr, size);
     } else {
 	pagePtr->u.requested = size;
     }
@@ -251,22 +248,22 @@ VtRealloc(
 	    : VtUsableSize(pagePtr);
     if (size <= usable && (size > usable / 2 || usable == VT_ALIGN)
 	    && (pagePtr->state == VT_PAGE_SMALL || size > VT_SMALL_MAX)) {
-	SetRequested(pagePtr, index, ptr, size);
+	SetRequested(pagePtr, ptr, size);
 	return ptr;
     }
-    return Move(pagePtr, index, ptr, size, usable);
+    return Move(pagePtr, ptr, size, usable);
 }
 
 static VT_NOINLINE void *
 Move(
     VtPage *pagePtr,
-    uint32_t index,
     void *ptr,
     size_t size,
     size_t usable)
 {
-    size_t old = VtRequestedSize(pagePtr, index);
+    size_t old = VtRequestedSize(pagePtr, ptr);
     size_t room = usable + usable / 4;
+    uint32_t index;
     void *newPtr;
 
     if (size <= VT_SMALL_MAX && room > VT_SMALL_MAX) {
@@ -287,7 +284,7 @@ Move(
     }
     if (room != size) {
 	pagePtr = VtLookup(newPtr, &index, "realloc");
-	SetRequested(pagePtr, index, newPtr, size);
+	SetRequested(pagePtr, newPtr, size);
     }
     memcpy(newPtr, ptr, size < old ? size : old);
     VtFree(ptr);

@@ -42,6 +42,7 @@ VtPageInit(
     VtCache *ownerPtr)
 {
     const VtBucketInfo *infoPtr = &vtBuckets[bucket];
+    uint8_t *side;
 
     pagePtr->freePtr = NULL;
     pagePtr->used = VT_USED_EMPTY;
@@ -53,16 +54,14 @@ VtPageInit(
     pagePtr->orphan = 0;
     atomic_store_explicit(&pagePtr->remote, 0, memory_order_relaxed);
     pagePtr->sweepWord = 0;
-    if (infoPtr->reserved <= 16) {
-	pagePtr->sidePtr = (uint8_t *) pagePtr->sideInline;
-	pagePtr->sideWide = 1;
-    } else {
-	pagePtr->sidePtr = pagePtr->start
-		+ (size_t) infoPtr->reserved * infoPtr->blockSize;
-	pagePtr->sideWide = infoPtr->sideWide;
-	VtTrackOpen(pagePtr->sidePtr,
-		(size_t) infoPtr->reserved << pagePtr->sideWide);
-    }
+    pagePtr->sideShift = infoPtr->sideShift;
+    pagePtr->sideWide = infoPtr->sideWide;
+    side = infoPtr->reserved <= VT_SIDE_INLINE_MAX ? pagePtr->sideInline
+	    : pagePtr->start + (size_t) infoPtr->reserved * infoPtr->blockSize;
+    pagePtr->sideBase = (uintptr_t) side - (((uintptr_t) pagePtr->start
+	    >> infoPtr->sideShift) << infoPtr->sideWide);
+    VtTrackOpen(side, VtSideBytes(infoPtr->blockSize, infoPtr->sideShift,
+	    infoPtr->sideWide, infoPtr->reserved));
     pagePtr->state = VT_PAGE_SMALL;
     atomic_store_explicit(&pagePtr->ownerPtr, ownerPtr, memory_order_relaxed);
 }

@@ -490,12 +490,12 @@ PageTouched(
 	uint64_t capacity = carved;
 
 	MarkTouched(segPtr, start, start + capacity * pagePtr->blockSize);
-	if (pagePtr->sidePtr != (uint8_t *) pagePtr->sideInline) {
-	    uint64_t side = (uint64_t) (pagePtr->sidePtr
+	if (pagePtr->reserved > VT_SIDE_INLINE_MAX) {
+	    uint64_t side = (uint64_t) (VtSideArray(pagePtr)
 		    - (uint8_t *) segPtr);
 
-	    MarkTouched(segPtr, side,
-		    side + (capacity << pagePtr->sideWide));
+	    MarkTouched(segPtr, side, side + VtSideBytes(pagePtr->blockSize,
+		    pagePtr->sideShift, pagePtr->sideWide, capacity));
 	}
     } else {
 	MarkTouched(segPtr, start, start + pagePtr->u.requested);
@@ -862,8 +862,8 @@ VtUsableSize(
  * VtRequestedSize --
  *
  *	The bytes the caller asked for when it allocated (or last resized)
- *	the live block `index` of a page; its usable size when the side
- *	arrays are compiled out.
+ *	the live block at ptr; its usable size when the side arrays are
+ *	compiled out.
  *
  * Results:
  *	A size in bytes.
@@ -877,12 +877,12 @@ VtUsableSize(
 size_t
 VtRequestedSize(
     const VtPage *pagePtr,
-    uint32_t index)
+    const void *ptr)
 {
     if (pagePtr->state != VT_PAGE_SMALL) {
 	return pagePtr->u.requested;
     }
-    return VtSideGet(pagePtr, index);
+    return VtSideGet(pagePtr, ptr);
 }
 
 /*

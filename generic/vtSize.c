@@ -140,14 +140,24 @@ VtBucketsInit(void)
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	VtBucketInfo *infoPtr = &vtBuckets[bucket];
 	size_t size = VT_BUCKET_SIZE(bucket);
-	size_t side = !VT_STATS ? 0 : size > VT_NARROW_MAX ? 2 : 1;
+	unsigned wide = size > VT_NARROW_MAX, shift = 0;
 	double bestWaste = 2.0;
 
+	while (((size_t) 2 << shift) <= size) {
+	    shift++;			/* The largest power of two <= size. */
+	}
 	for (slices = 1; slices <= VT_MAX_PAGE_SLICES; slices++) {
 	    size_t bytes = slices * VT_SLICE_SIZE;
-	    size_t perBlock = bytes / size > 16 ? size + side : size;
-	    size_t blocks = bytes / perBlock;
-	    double waste = (double) (bytes - blocks * perBlock) / (double) bytes;
+	    size_t blocks = bytes / size + 1, used;
+	    double waste;
+
+	    do {
+		blocks--;
+		used = blocks * size + (!VT_STATS
+			|| blocks <= VT_SIDE_INLINE_MAX ? 0
+			: VtSideBytes(size, shift, wide, blocks));
+	    } while (used > bytes);
+	    waste = (double) (bytes - used) / (double) bytes;
 
 	    if (waste < bestWaste) {
 		bestWaste = waste;
@@ -160,6 +170,12 @@ VtBucketsInit(void)
 	}
 	infoPtr->blockSize = (uint32_t) size;
 	infoPtr->recip = (((uint64_t) 1 << 40) + size - 1) / size;
-	infoPtr->sideWide = size > VT_NARROW_MAX;
+	infoPtr->sideShift = (uint8_t) shift;
+	infoPtr->sideWide = (uint8_t) wide;
+	if (infoPtr->reserved <= VT_SIDE_INLINE_MAX && VtSideBytes(size, shift,
+		wide, infoPtr->reserved) > sizeof(((VtPage *) 0)->sideInline)) {
+	    VtPanic("vtalloc: the side array of bucket %u does not fit in "
+		    "its page header", bucket);
+	}
     }
 }

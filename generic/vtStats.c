@@ -97,7 +97,7 @@ PageLive(
 
 	if (!VtBlockIsFree(blockPtr)) {
 	    live++;
-	    *requestedPtr += VtSideGet(pagePtr, i);
+	    *requestedPtr += VtSideGet(pagePtr, blockPtr);
 	}
     }
     VtRacyReadsEnd();
