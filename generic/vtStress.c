@@ -460,6 +460,24 @@ WorkerMain(
 }
 
 /*
+ * The stress tables come from the OS, not from the allocator under test:
+ * reserved and committed (on Windows a reservation alone is not memory).
+ */
+
+static void *
+Table(
+    size_t size)
+{
+    void *ptr = VtpReserve(size, 0);
+
+    if (ptr != NULL && !VtpCommit(ptr, size)) {
+	VtpRelease(ptr, size);
+	ptr = NULL;
+    }
+    return ptr;
+}
+
+/*
  *----------------------------------------------------------------------
  *
  * VtStress --
@@ -509,13 +527,9 @@ VtStress(
 	stress.minSize = stress.maxSize;
     }
 
-    /*
-     * Tables come from the OS, not from the allocator under test.
-     */
-
-    stress.workers = VtpReserve(threads * sizeof(Worker), 0);
-    stress.cells = VtpReserve(CELLS * sizeof(void *), 0);
-    stress.rings = VtpReserve((threads / 2 + 1) * sizeof(Ring), 0);
+    stress.workers = Table(threads * sizeof(Worker));
+    stress.cells = Table(CELLS * sizeof(void *));
+    stress.rings = Table((threads / 2 + 1) * sizeof(Ring));
     if (stress.workers == NULL || stress.cells == NULL
 	    || stress.rings == NULL) {
 	ok = 0;

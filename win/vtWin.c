@@ -70,7 +70,9 @@ VtpReserve(
  *	Commit a reserved range, decommit it keeping the addresses, let the
  *	OS drop a committed range's contents (it stays usable), ask for huge
  *	pages (nothing: Windows has large pages only for privileged
- *	processes, committed up front), or free the whole reservation.
+ *	processes, committed up front), or free the whole reservation. An
+ *	empty range is no call: VirtualAlloc refuses it, and VirtualFree
+ *	with a size of 0 decommits the whole region.
  *
  * Results:
  *	VtpCommit: 1 on success, 0 if the commit charge is exhausted.
@@ -86,7 +88,8 @@ VtpCommit(
     void *ptr,
     size_t size)
 {
-    return VirtualAlloc(ptr, size, MEM_COMMIT, PAGE_READWRITE) != NULL;
+    return size == 0
+	    || VirtualAlloc(ptr, size, MEM_COMMIT, PAGE_READWRITE) != NULL;
 }
 
 void
@@ -94,7 +97,9 @@ VtpDecommit(
     void *ptr,
     size_t size)
 {
-    VirtualFree(ptr, size, MEM_DECOMMIT);
+    if (size != 0) {
+	VirtualFree(ptr, size, MEM_DECOMMIT);
+    }
 }
 
 void
@@ -102,7 +107,9 @@ VtpReset(
     void *ptr,
     size_t size)
 {
-    VirtualAlloc(ptr, size, MEM_RESET, PAGE_READWRITE);
+    if (size != 0) {
+	VirtualAlloc(ptr, size, MEM_RESET, PAGE_READWRITE);
+    }
 }
 
 void
