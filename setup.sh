@@ -20,9 +20,11 @@ cd "$(dirname "$0")"
 # of the real programs run with libvtmalloc preloaded; valgrind, gnuplot
 # and the peer allocators (jemalloc, tcmalloc, mimalloc) for the
 # benchmarks; valgrind's memcheck and clang with libFuzzer for the
-# reliability tests. gcc brings the sanitizer runtimes used by the tests.
+# reliability tests; mingw-w64 and Wine for the Windows build and its
+# tests. gcc brings the sanitizer runtimes used by the tests.
 packages="tcl8.6-dev tcl-thread python3-minimal valgrind gnuplot-nox
-    libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 clang libclang-rt-14-dev"
+    libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 clang libclang-rt-14-dev
+    gcc-mingw-w64-x86-64-win32 wine64"
 
 missing=""
 for package in $packages; do

@@ -14,11 +14,14 @@
 #define _VTTEST
 
 #include "vtInt.h"
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#ifndef _WIN32
+#   include <sys/wait.h>
+#   include <unistd.h>
+#endif
 
 static int testsPassed, testsFailed, currentFailed;
 static jmp_buf panicJump;
@@ -151,6 +154,7 @@ TestVerify(
     return 1;
 }
 
+#ifndef _WIN32
 /*
  * TestInChild runs body(data) in a child process and returns its exit
  * status (128 + the signal if one ended it), with what it wrote to the
@@ -204,5 +208,6 @@ TestInChild(
     return WIFEXITED(status) ? WEXITSTATUS(status)
 	    : 128 + WTERMSIG(status);
 }
+#endif /* !_WIN32 */
 
 #endif /* _VTTEST */
