@@ -7,7 +7,8 @@
  *	block's contents are checked; pages that outlive their thread
  *	(orphans) freed from elsewhere and adopted; thread churn; blocks of
  *	other threads' pages kept by the thread that frees them; sweeps of
- *	pages that other threads emptied, racing with their owners.
+ *	pages that other threads emptied, racing with their owners; vtalloc's
+ *	own threads in a program with much thread-local storage.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -341,6 +342,40 @@ TestOrphans(void)
 
     CHECK(stats.pagesInuse + stats.pagesParked
 	    <= settled.pagesInuse + settled.pagesParked);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestSmallStack --
+ *
+ *	vtalloc's own threads (the purger) start in a program whose static
+ *	thread-local storage (this one has the 72 KiB of TestStress's slots)
+ *	does not fit in the small stack they ask for.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static _Atomic int smallStackRan;
+
+static void
+SmallStackMain(
+    void *data)
+{
+    (void) data;
+    smallStackRan = 1;
+}
+
+static void
+TestSmallStack(void)
+{
+    int i;
+
+    CHECK(VtpThreadCreate(SmallStackMain, NULL, NULL));
+    for (i = 0; i < 100 && !smallStackRan; i++) {
+	VtpSleep(10);
+    }
+    CHECK(smallStackRan);
 }
 
 /*
@@ -813,6 +848,7 @@ main(
     VtSetPanicProc(TestPanic);
     RunTest("stress with cross-thread frees", TestStress);
     RunTest("orphan pages", TestOrphans);
+    RunTest("threads of vtalloc with a small stack", TestSmallStack);
     RunTest("thread churn", TestChurn);
     RunTest("blocks of other threads kept", TestHold);
     RunTest("held blocks keep no emptied pages", TestHoldPins);

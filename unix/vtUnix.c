@@ -403,9 +403,10 @@ VtpRandom(void)
  * VtpThreadCreate, VtpThreadJoin, VtpSleep, VtpGetEnv, VtpFindSymbol --
  *
  *	Run a procedure in a new thread: joinable, or with threadPtr NULL
- *	detached, with a small stack and all signals blocked (so it never
- *	runs a program's handler); wait for a joinable one; sleep; read the
- *	environment; find an exported symbol.
+ *	detached, with a small stack (the default one if the program's
+ *	thread-local storage does not fit in it) and all signals blocked (so
+ *	it never runs a program's handler); wait for a joinable one; sleep;
+ *	read the environment; find an exported symbol.
  *
  * Results:
  *	VtpThreadCreate: 1 if the thread runs. VtpGetEnv: the value or NULL.
@@ -489,6 +490,17 @@ VtpThreadCreate(
 	pthread_attr_setstacksize(&attr, 64 * 1024);
     }
     result = pthread_create(&thread, &attr, ThreadMain, startPtr);
+    if (result == EINVAL && threadPtr == NULL) {
+	/*
+	 * The program's static thread-local storage, which glibc takes from
+	 * the stack, does not leave the small stack room: the default then.
+	 */
+
+	pthread_attr_destroy(&attr);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	result = pthread_create(&thread, &attr, ThreadMain, startPtr);
+    }
     pthread_attr_destroy(&attr);
     if (threadPtr == NULL) {
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
