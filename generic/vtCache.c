@@ -4,8 +4,8 @@
  *	Thread caches and the shared cache: creating a thread's cache on its
  *	first allocation, refilling a bucket when its current page runs dry
  *	(remote frees, lazily carved blocks, partial pages, orphans, then a
- *	new run), giving emptied pages back, and dissolving a cache when its
- *	thread exits.
+ *	new run), giving emptied pages back and sparse ones to the shared
+ *	cache, and dissolving a cache when its thread exits.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -62,6 +62,18 @@ void (*vtCacheCreatedProc)(void) = NULL;
 
 #define VT_FULL_LOOKS 8
 
+/*
+ * Giving sparse pages away (GiveSparse): how many partial pages of a
+ * bucket a thread keeps in any case, how live a page at the back of the
+ * list may be at most to be given (VT_GIVE_LIVE quarters of its carved
+ * blocks), and how often a refill looks (every VT_GIVE_EVERY refills of
+ * the cache, a power of two).
+ */
+
+#define VT_PARTIAL_KEEP 4
+#define VT_GIVE_LIVE 3
+#define VT_GIVE_EVERY 16
+
 static void		CacheExit(void *data);
 static void		ForkPrepare(void);
 static void		ForkParent(void);
@@ -70,6 +82,7 @@ static VtPage *		SharedPage(VtCache *cachePtr, unsigned bucket);
 static int		ScanFull(VtCache *cachePtr, unsigned bucket);
 static void		PageLock(VtCache *cachePtr);
 static VtPage *		FullestPartial(VtPageList *listPtr);
+static void		GiveSparse(VtCache *cachePtr, unsigned bucket);
 
 /*
  *----------------------------------------------------------------------
@@ -522,6 +535,59 @@ FullestPartial(
 /*
  *----------------------------------------------------------------------
  *
+ * GiveSparse --
+ *
+ *	Give the shared cache the pages at the back of a bucket's partial
+ *	list (those that went longest without an allocation: FullestPartial
+ *	takes from the front) while the list is longer than VT_PARTIAL_KEEP
+ *	and they are sparse. They become orphans, as a dissolved cache's
+ *	pages do: a thread that needs a page of the bucket adopts one before
+ *	it takes a new run, so that the free blocks one thread left behind as
+ *	its use of the bucket fell serve another thread's growth instead of
+ *	new memory; frees into them keep working from any thread, and once
+ *	empty they go back to the OS.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	May take the shared lock.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+GiveSparse(
+    VtCache *cachePtr,
+    unsigned bucket)
+{
+    VtPageList *listPtr = &cachePtr->partial[bucket];
+    int locked = 0;
+
+    while (listPtr->count > VT_PARTIAL_KEEP) {
+	VtPage *pagePtr = listPtr->lastPtr;
+
+	if (VtUsed(pagePtr) * 4 > VtLoad(&pagePtr->capacity) * VT_GIVE_LIVE) {
+	    break;
+	}
+	if (!locked) {
+	    VtSharedLock(cachePtr, bucket);
+	    locked = 1;
+	}
+	VtListRemove(listPtr, pagePtr);
+	atomic_store_explicit(&pagePtr->ownerPtr, NULL, memory_order_relaxed);
+	pagePtr->orphan = 1;
+	VtListPush(&vtShared.orphans[bucket], pagePtr);
+	vtShared.given++;
+    }
+    if (locked) {
+	VtSharedUnlock();
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * SharedPage --
  *
  *	A page for `bucket` from the shared cache: an orphan with free
@@ -588,7 +654,8 @@ SharedPage(
  *	Find a bucket a current page with a free block, cheapest source
  *	first: the current page's remote frees, its uncarved blocks, a
  *	partial page (after pulling back full pages with remote frees when
- *	the hint says there are some), the shared cache.
+ *	the hint says there are some, and now and then giving sparse ones
+ *	away), the shared cache.
  *
  * Results:
  *	The new current page, with freePtr != NULL; NULL if the OS has no
@@ -636,6 +703,9 @@ VtCacheRefill(
      * From here until it is current, the page must not be swept.
      */
 
+    if ((++cachePtr->refills & (VT_GIVE_EVERY - 1)) == 0) {
+	GiveSparse(cachePtr, bucket);
+    }
     PageLock(cachePtr);
     pagePtr = FullestPartial(&cachePtr->partial[bucket]);
     if (pagePtr != NULL) {

@@ -533,6 +533,7 @@ struct VtCache {
 					 * page current, by the sweep while it
 					 * releases one of its pages. */
     uint64_t trimEpoch;			/* vtShared.trimEpoch last seen. */
+    uint32_t refills;			/* Refills so far (GiveSparse). */
     uint64_t parkedBytes;		/* Parked (its thread gone): carved
 					 * bytes of the empty current pages it
 					 * kept for the next thread; 0 for a
@@ -608,6 +609,8 @@ typedef struct VtShared {
 					 * the shared cache is drawn on. */
     uint64_t purges;			/* Purge passes run. */
     uint64_t swept;			/* Pages released by VtSweep. */
+    uint64_t given;			/* Sparse pages threads gave to the
+					 * orphans (GiveSparse). */
     uint64_t heldGivenBack;		/* Held blocks it gave back for idle
 					 * threads. */
     int purgerRunning;			/* The background purger is alive. */
@@ -660,7 +663,7 @@ typedef struct VtBucketStats {
     X(remoteFrees, "", "remotefrees")	/* ... by another thread */	\
     X(pagesInuse, "pages", "inuse")	/* pages holding blocks */	\
     X(pagesFree, "pages", "free")	/* free slices, committed */	\
-    X(pagesOrphaned, "pages", "orphaned") /* of exited threads */	\
+    X(pagesOrphaned, "pages", "orphaned") /* owned by no thread */	\
     X(pagesParked, "pages", "parked")	/* kept for the next thread */	\
     X(pagesReleased, "pages", "released") /* free slices, released */	\
     X(segments, "shared", "segments")	/* 4 MiB segments */		\
@@ -668,6 +671,7 @@ typedef struct VtBucketStats {
     X(huge, "shared", "huge")		/* bytes of huge blocks */	\
     X(purges, "shared", "purges")	/* release passes so far */	\
     X(swept, "shared", "swept")		/* pages swept so far */	\
+    X(given, "shared", "given")		/* sparse pages given so far */	\
     X(heldGivenBack, "shared", "heldreturned") /* held blocks given	\
 					 * back for idle threads */
 

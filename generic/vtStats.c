@@ -178,6 +178,7 @@ VtGetStats(
     statsPtr->released = vtShared.releasedBytes;
     statsPtr->purges = vtShared.purges;
     statsPtr->swept = vtShared.swept;
+    statsPtr->given = vtShared.given;
     statsPtr->heldGivenBack = vtShared.heldGivenBack;
 
     /*

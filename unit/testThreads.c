@@ -5,7 +5,8 @@
  *	ThreadSanitizer and AddressSanitizer: a stress with random sizes
  *	where a quarter of the blocks are freed by another thread and every
  *	block's contents are checked; pages that outlive their thread
- *	(orphans) freed from elsewhere and adopted; thread churn; blocks of
+ *	(orphans) freed from elsewhere and adopted; sparse pages given up by
+ *	one thread and taken by another; thread churn; blocks of
  *	other threads' pages kept by the thread that frees them; sweeps of
  *	pages that other threads emptied, racing with their owners; vtalloc's
  *	own threads in a program with much thread-local storage.
@@ -342,6 +343,178 @@ TestOrphans(void)
 
     CHECK(stats.pagesInuse + stats.pagesParked
 	    <= settled.pagesInuse + settled.pagesParked);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestGiveSparse --
+ *
+ *	A thread whose use of a bucket fell (it freed most blocks of its
+ *	pages) gives its sparse partial pages to the shared cache as it goes
+ *	on allocating; another thread that then needs blocks of the bucket
+ *	takes them from those pages, not from new memory, and every block
+ *	keeps its contents.
+ *
+ *----------------------------------------------------------------------
+ */
+
+enum {
+    SPARSE_SIZE = 4096,			/* 16 blocks a page. */
+    SPARSE_PAGES = 64,
+    SPARSE_KEPT = 3,			/* Live blocks left in each page. */
+    SPARSE_AGAIN = 17 * 13,		/* Blocks the thread then allocates:
+					 * 17 refills. */
+    SPARSE_OTHER = 20 * 13		/* Blocks the other thread takes. */
+};
+
+static void *sparseBlocks[SPARSE_PAGES * 16];
+static void *sparseAgain[SPARSE_AGAIN];
+static VtPage *sparsePages[SPARSE_PAGES * 16];
+static int sparsePageCount;
+static VtStats sparseGiven;		/* After the thread's allocations. */
+static int sparseIntact;
+
+static int
+SparseKnown(
+    const VtPage *pagePtr)
+{
+    int i;
+
+    for (i = 0; i < sparsePageCount; i++) {
+	if (sparsePages[i] == pagePtr) {
+	    return 1;
+	}
+    }
+    return 0;
+}
+
+static void *
+SparseMaker(
+    void *data)
+{
+    int i, total = SPARSE_PAGES * 16;
+
+    (void) data;
+    sparsePageCount = 0;
+    for (i = 0; i < total; i++) {
+	VtPage *pagePtr;
+
+	sparseBlocks[i] = VtMalloc(SPARSE_SIZE);
+	TestFill(sparseBlocks[i], SPARSE_SIZE, (uint64_t) i);
+	pagePtr = VtPageOf(sparseBlocks[i]);
+	if (!SparseKnown(pagePtr)) {
+	    sparsePages[sparsePageCount++] = pagePtr;
+	}
+    }
+
+    /*
+     * Keep the first SPARSE_KEPT blocks of each page.
+     */
+
+    for (i = 0; i < total; i++) {
+	uint8_t *ptr = sparseBlocks[i];
+
+	if ((size_t) (ptr - VtPageOf(ptr)->start) / SPARSE_SIZE
+		>= SPARSE_KEPT) {
+	    CHECK(TestVerify(ptr, SPARSE_SIZE, (uint64_t) i));
+	    VtFree(ptr);
+	    sparseBlocks[i] = NULL;
+	}
+    }
+    for (i = 0; i < SPARSE_AGAIN; i++) {
+	sparseAgain[i] = VtMalloc(SPARSE_SIZE);
+	TestFill(sparseAgain[i], SPARSE_SIZE, (uint64_t) (total + i));
+    }
+    VtGetStats(&sparseGiven, NULL, NULL);
+    pthread_barrier_wait(&barrier);	/* The thread stays while the other
+					 * allocates. */
+    pthread_barrier_wait(&barrier);
+    for (i = 0; i < total; i++) {
+	if (sparseBlocks[i] != NULL) {
+	    sparseIntact &= TestVerify(sparseBlocks[i], SPARSE_SIZE,
+		    (uint64_t) i);
+	    VtFree(sparseBlocks[i]);
+	}
+    }
+    for (i = 0; i < SPARSE_AGAIN; i++) {
+	sparseIntact &= TestVerify(sparseAgain[i], SPARSE_SIZE,
+		(uint64_t) (total + i));
+	VtFree(sparseAgain[i]);
+    }
+    return NULL;
+}
+
+static void *
+SparseTaker(
+    void *data)
+{
+    void **blocks = data;
+    int i;
+
+    for (i = 0; i < SPARSE_OTHER; i++) {
+	blocks[i] = VtMalloc(SPARSE_SIZE);
+	TestFill(blocks[i], SPARSE_SIZE, (uint64_t) (1000000 + i));
+    }
+    return NULL;
+}
+
+static void
+TestGiveSparse(void)
+{
+    static void *other[SPARSE_OTHER];
+    pthread_t maker, taker;
+    VtStats before, taken, after;
+    int i, known = 0, intact = 1;
+
+    VtGetStats(&before, NULL, NULL);
+    pthread_barrier_init(&barrier, NULL, 2);
+    pthread_create(&maker, NULL, SparseMaker, NULL);
+    pthread_barrier_wait(&barrier);
+    pthread_create(&taker, NULL, SparseTaker, other);
+    pthread_join(taker, NULL);
+    VtGetStats(&taken, NULL, NULL);
+    for (i = 0; i < SPARSE_OTHER; i++) {
+	known += SparseKnown(VtPageOf(other[i]));
+    }
+    printf("    %d of %d pages given; %d of the other thread's %d blocks "
+	    "in them; committed %+lld KiB\n", (int) (sparseGiven.given
+	    - before.given), sparsePageCount, known, SPARSE_OTHER,
+	    ((long long) taken.committed - (long long) sparseGiven.committed)
+	    / 1024);
+    CHECK(sparsePageCount >= SPARSE_PAGES);
+    CHECK(sparseGiven.given - before.given >= SPARSE_PAGES / 2);
+    CHECK(sparseGiven.pagesOrphaned - before.pagesOrphaned
+	    >= SPARSE_PAGES / 2);
+    CHECK(known >= SPARSE_OTHER - 16);	/* A parked current page may serve
+					 * the first 16. */
+    CHECK(taken.committed <= sparseGiven.committed);
+
+
+    /*
+     * Each thread frees its own blocks (the other thread's are in
+     * orphans by now), so that this thread holds none of them.
+     */
+
+    sparseIntact = 1;
+    pthread_barrier_wait(&barrier);
+    pthread_join(maker, NULL);
+    pthread_barrier_destroy(&barrier);
+    for (i = 0; i < SPARSE_OTHER; i++) {
+	intact &= TestVerify(other[i], SPARSE_SIZE, (uint64_t) (1000000 + i));
+	VtFree(other[i]);
+    }
+    CHECK(intact && sparseIntact);
+    for (i = 0; i < 40; i++) {
+	VtGetStats(&after, NULL, NULL);
+	if (after.pagesOrphaned <= before.pagesOrphaned) {
+	    break;
+	}
+	VtpSleep(50);
+    }
+    CHECK(after.pagesOrphaned <= before.pagesOrphaned);
+    CHECK(after.inuse == before.inuse);
+    CHECK(after.requested == before.requested);
 }
 
 /*
@@ -848,6 +1021,7 @@ main(
     VtSetPanicProc(TestPanic);
     RunTest("stress with cross-thread frees", TestStress);
     RunTest("orphan pages", TestOrphans);
+    RunTest("sparse pages given to another thread", TestGiveSparse);
     RunTest("threads of vtalloc with a small stack", TestSmallStack);
     RunTest("thread churn", TestChurn);
     RunTest("blocks of other threads kept", TestHold);
