@@ -318,5 +318,5 @@ Vt_UsableSize(
 void
 Vt_Trim(void)
 {
-    VtTrim();
+    (void) VtTrim();
 }

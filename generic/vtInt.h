@@ -1221,7 +1221,7 @@ MODULE_SCOPE void	VtUnpark(void);
 MODULE_SCOPE void	VtPurge(int force, uint64_t keep);
 MODULE_SCOPE void	VtSweep(int force);
 MODULE_SCOPE void	VtCacheTrim(VtCache *cachePtr);
-MODULE_SCOPE void	VtTrim(void);
+MODULE_SCOPE uint64_t	VtTrim(void);
 MODULE_SCOPE void	VtPurgerStart(void);
 
 /* vtStress.c */

@@ -615,7 +615,8 @@ VtCacheTrim(
  *	its next slow path.
  *
  * Results:
- *	None.
+ *	The bytes given back to the OS meanwhile (by the trim, or by the
+ *	purger at the same time).
  *
  * Side effects:
  *	System calls.
@@ -623,10 +624,15 @@ VtCacheTrim(
  *----------------------------------------------------------------------
  */
 
-void
+uint64_t
 VtTrim(void)
 {
+    uint64_t before, released;
+
     VtInit();
+    VtpLockAcquire(&vtShared.lock);
+    before = vtShared.releasedBytes;
+    VtpLockRelease(&vtShared.lock);
     atomic_fetch_add_explicit(&vtShared.trimEpoch, 1, memory_order_relaxed);
     if (vtCachePtr != &vtEmptyCache) {
 	VtCacheTrim(vtCachePtr);
@@ -634,7 +640,9 @@ VtTrim(void)
     VtSharedLock(NULL, 0);
     VtSweep(1);
     VtPurge(1, 0);
+    released = vtShared.releasedBytes - before;
     VtSharedUnlock();
+    return released;
 }
 
 /*

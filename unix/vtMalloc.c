@@ -269,8 +269,8 @@ malloc_usable_size(
  *	is ignored, as the reserve is.
  *
  * Results:
- *	1, as the C library's when it released memory: vtalloc does not
- *	count what a trim gave back.
+ *	1 if memory went back to the operating system, else 0 (as the C
+ *	library's).
  *
  * Side effects:
  *	See VtTrim.
@@ -283,8 +283,7 @@ malloc_trim(
     size_t pad)
 {
     (void) pad;
-    VtTrim();
-    return 1;
+    return VtTrim() != 0;
 }
 
 /*
