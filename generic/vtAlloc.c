@@ -263,7 +263,6 @@ Move(
 {
     size_t old = VtRequestedSize(pagePtr, ptr);
     size_t room = usable + usable / 4;
-    uint32_t index;
     void *newPtr;
 
     if (size <= VT_SMALL_MAX && room > VT_SMALL_MAX) {
@@ -283,8 +282,8 @@ Move(
 	return NULL;
     }
     if (room != size) {
-	pagePtr = VtLookup(newPtr, &index, "realloc");
-	SetRequested(pagePtr, newPtr, size);
+	SetRequested(VtPageOf(newPtr), newPtr, size);	/* Small or large:
+							 * not huge. */
     }
     memcpy(newPtr, ptr, size < old ? size : old);
     VtFree(ptr);
