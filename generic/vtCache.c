@@ -699,13 +699,14 @@ VtCacheRefill(
 		memory_order_relaxed);
     }
 
+    if ((++cachePtr->refills & (VT_GIVE_EVERY - 1)) == 0) {
+	GiveSparse(cachePtr, bucket);
+    }
+
     /*
      * From here until it is current, the page must not be swept.
      */
 
-    if ((++cachePtr->refills & (VT_GIVE_EVERY - 1)) == 0) {
-	GiveSparse(cachePtr, bucket);
-    }
     PageLock(cachePtr);
     pagePtr = FullestPartial(&cachePtr->partial[bucket]);
     if (pagePtr != NULL) {
