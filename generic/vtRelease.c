@@ -22,6 +22,7 @@
 #define VT_SWEEP_GAP (10 * VT_MS)	/* Least time between page sweeps. */
 
 static void		PurgerMain(void *data);
+static int		OrphanEmptied(VtPage *pagePtr);
 static int		OrphansPending(void);
 static void		SweepOrphans(void);
 static int		SweepHeld(int force, uint64_t now);
@@ -215,10 +216,16 @@ VtUnpark(void)
 /*
  *----------------------------------------------------------------------
  *
- * OrphansPending --
+ * OrphanEmptied, OrphansPending --
  *
- *	Whether some orphan page has remote frees to collect (and so may
- *	become empty). Shared lock held.
+ *	OrphanEmptied: whether the blocks of an orphan page are all free,
+ *	every one out of its local list being on its remote list (or the
+ *	page's remote word is not a list: swept, or damaged). The remote
+ *	count is compared, not collected: an orphan that still holds live
+ *	blocks keeps its remote list for the thread that adopts it, and a
+ *	sweep reads one word of it instead of walking a chain of cold blocks.
+ *	OrphansPending: whether some orphan is so. Shared lock held (it
+ *	stands in for the owner of orphans).
  *
  * Results:
  *	1 or 0.
@@ -230,6 +237,17 @@ VtUnpark(void)
  */
 
 static int
+OrphanEmptied(
+    VtPage *pagePtr)
+{
+    uintptr_t word = atomic_load_explicit(&pagePtr->remote,
+	    memory_order_relaxed);
+
+    return VtUsed(pagePtr) == 0 || (word != 0 && (word >= VT_REMOTE_SWEPT
+	    || VtRemoteCount(word) >= VtUsed(pagePtr)));
+}
+
+static int
 OrphansPending(void)
 {
     unsigned bucket;
@@ -238,8 +256,7 @@ OrphansPending(void)
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	for (pagePtr = vtShared.orphans[bucket].firstPtr; pagePtr != NULL;
 		pagePtr = pagePtr->nextPtr) {
-	    if (atomic_load_explicit(&pagePtr->remote,
-		    memory_order_relaxed) != 0) {
+	    if (OrphanEmptied(pagePtr)) {
 		return 1;
 	    }
 	}
@@ -299,9 +316,8 @@ VtSweep(
  *
  * SweepOrphans --
  *
- *	Collect the remote frees of every orphan page and give back those
- *	left with no live block (the shared lock stands in for the owner of
- *	orphans).
+ *	Give back the orphan pages left with no live block (OrphanEmptied;
+ *	the collection checks the count against double frees).
  *
  * Results:
  *	None.
@@ -323,6 +339,11 @@ SweepOrphans(void)
 
 	for (pagePtr = listPtr->firstPtr; pagePtr != NULL; pagePtr = nextPtr) {
 	    nextPtr = pagePtr->nextPtr;
+	    if (!OrphanEmptied(pagePtr)) {
+		continue;
+	    }
+	    pagePtr->freePtr = NULL;	/* The page goes back whole: its two
+					 * lists need not be joined. */
 	    VtPageCollect(pagePtr);
 	    if (VtUsed(pagePtr) == 0) {
 		VtListRemove(listPtr, pagePtr);
