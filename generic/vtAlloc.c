@@ -237,13 +237,12 @@ VtRealloc(
     size_t size)
 {
     VtPage *pagePtr;
-    uint32_t index;
     size_t usable;
 
     if (ptr == NULL) {
 	return VtMalloc(size);
     }
-    pagePtr = VtLookup(ptr, &index, "realloc");
+    pagePtr = VtLookup(ptr, "realloc");
     usable = pagePtr->state == VT_PAGE_SMALL ? pagePtr->blockSize
 	    : VtUsableSize(pagePtr);
     if (size <= usable && (size > usable / 2 || usable == VT_ALIGN)

@@ -294,9 +294,7 @@ size_t
 Vt_UsableSize(
     const void *ptr)
 {
-    uint32_t index;
-
-    return VtUsableSize(VtLookup(ptr, &index, "usable size"));
+    return VtUsableSize(VtLookup(ptr, "usable size"));
 }
 
 /*

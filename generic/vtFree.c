@@ -21,7 +21,7 @@ static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr);
 static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
 			    const char *what, const char *why);
 static VT_NOINLINE VtPage *FindOther(const void *ptr, VtPage *pagePtr,
-			    uint32_t *indexPtr, const char **whyPtr);
+			    const char **whyPtr);
 
 /*
  *----------------------------------------------------------------------
@@ -33,9 +33,8 @@ static VT_NOINLINE VtPage *FindOther(const void *ptr, VtPage *pagePtr,
  *	the block is live is read from its free cookie (VtBlockIsFree).
  *
  * Results:
- *	FindBlock: the page of the live block at ptr, with the block's index
- *	in *indexPtr; NULL with the reason in *whyPtr if ptr is not a live
- *	block of vtalloc.
+ *	FindBlock: the page of the live block at ptr; NULL with the reason
+ *	in *whyPtr if ptr is not a live block of vtalloc.
  *
  * Side effects:
  *	None.
@@ -46,10 +45,10 @@ static VT_NOINLINE VtPage *FindOther(const void *ptr, VtPage *pagePtr,
 VT_INLINE VtPage *
 FindBlock(
     const void *ptr,
-    uint32_t *indexPtr,
     const char **whyPtr)
 {
     VtPage *pagePtr;
+    uint32_t index;
 
     if (VT_UNLIKELY(!VtSegmentKnown(ptr))) {
 	*whyPtr = "not vtalloc's memory (never allocated by it, or "
@@ -57,8 +56,8 @@ FindBlock(
 	return NULL;
     }
     pagePtr = VtPageOf(ptr);
-    if (VT_UNLIKELY(!VtSmallIndex(pagePtr, ptr, indexPtr))) {
-	return FindOther(ptr, pagePtr, indexPtr, whyPtr);
+    if (VT_UNLIKELY(!VtSmallIndex(pagePtr, ptr, &index))) {
+	return FindOther(ptr, pagePtr, whyPtr);
     }
     if (VT_UNLIKELY(VtBlockIsFree(ptr))) {
 	*whyPtr = "the block is already free (double free)";
@@ -88,7 +87,6 @@ static VT_NOINLINE VtPage *
 FindOther(
     const void *ptr,
     VtPage *pagePtr,
-    uint32_t *indexPtr,
     const char **whyPtr)
 {
     if (pagePtr == &VtSegmentOf(ptr)->pages[0]) {
@@ -96,7 +94,6 @@ FindOther(
 	return NULL;
     }
     if (pagePtr->state == VT_PAGE_LARGE && ptr == pagePtr->start) {
-	*indexPtr = 0;
 	return pagePtr;
     }
     *whyPtr = pagePtr->state == VT_PAGE_FREE
@@ -114,7 +111,7 @@ FindOther(
  *	Validate a pointer for `what` (realloc, usable size ...).
  *
  * Results:
- *	The block's page; its index in the page in *indexPtr.
+ *	The block's page.
  *
  * Side effects:
  *	Panics, naming the pointer and the reason, if ptr is not a live
@@ -126,11 +123,10 @@ FindOther(
 VtPage *
 VtLookup(
     const void *ptr,
-    uint32_t *indexPtr,
     const char *what)
 {
     const char *why;
-    VtPage *pagePtr = FindBlock(ptr, indexPtr, &why);
+    VtPage *pagePtr = FindBlock(ptr, &why);
 
     if (pagePtr == NULL) {
 	BadBlock(ptr, what, why);
@@ -249,13 +245,12 @@ VtFreeOther(
     void *ptr)
 {
     const char *why;
-    uint32_t index;
     VtPage *pagePtr;
 
     if (ptr == NULL) {
 	return;
     }
-    pagePtr = FindBlock(ptr, &index, &why);
+    pagePtr = FindBlock(ptr, &why);
     if (pagePtr == NULL) {
 	BadBlock(ptr, "free", why);
     }

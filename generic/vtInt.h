@@ -1211,8 +1211,7 @@ MODULE_SCOPE VT_NOINLINE void VtFreeRemote(VtCache *cachePtr,
 			    VtPage *pagePtr, VtBlock *blockPtr);
 MODULE_SCOPE void	VtReleaseHeld(VtCache *cachePtr);
 MODULE_SCOPE size_t	VtHeldGiveBack(VtCache *cachePtr);
-MODULE_SCOPE VtPage *	VtLookup(const void *ptr, uint32_t *indexPtr,
-			    const char *what);
+MODULE_SCOPE VtPage *	VtLookup(const void *ptr, const char *what);
 
 /* vtRelease.c */
 MODULE_SCOPE int	VtReleaseFreed(void);

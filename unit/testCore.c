@@ -490,7 +490,7 @@ TestHotReuse(void)
     enum { SIZE = 1024 };
     static void *blocks[1024];
     unsigned bucket = VtBucketOfSize(SIZE);
-    uint32_t reserved = vtBuckets[bucket].reserved, index;
+    uint32_t reserved = vtBuckets[bucket].reserved;
     VtPage *currentPtr, *fullPtr;
     int count = 0, i;
 
@@ -502,7 +502,7 @@ TestHotReuse(void)
 	    && VtLoad(&currentPtr->capacity) == reserved
 	    && count > (int) reserved));
     CHECK(currentPtr->freePtr == NULL);
-    fullPtr = VtLookup(blocks[0], &index, "test");
+    fullPtr = VtLookup(blocks[0], "test");
     CHECK(fullPtr != currentPtr && VtPageIsFull(fullPtr)
 	    && VtUsed(fullPtr) == reserved);
     CHECK(!VtPageIsFull(currentPtr) && VtUsed(currentPtr) == reserved);
