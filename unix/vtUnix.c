@@ -465,6 +465,7 @@ VtpThreadCreate(
     pthread_attr_t attr;
     pthread_t thread;
     sigset_t all, old;
+    size_t stackSize;
     int i, result;
 
     for (i = 0; i < START_SLOTS && startPtr == NULL; i++) {
@@ -483,6 +484,7 @@ VtpThreadCreate(
     startPtr->proc = proc;
     startPtr->data = data;
     pthread_attr_init(&attr);
+    pthread_attr_getstacksize(&attr, &stackSize);
     if (threadPtr == NULL) {
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -496,9 +498,7 @@ VtpThreadCreate(
 	 * the stack, does not leave the small stack room: the default then.
 	 */
 
-	pthread_attr_destroy(&attr);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, stackSize);
 	result = pthread_create(&thread, &attr, ThreadMain, startPtr);
     }
     pthread_attr_destroy(&attr);
