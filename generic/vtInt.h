@@ -693,6 +693,10 @@ typedef struct VtStats {
     VT_TOTALS(VT_DECLARE_TOTAL)
 #undef VT_DECLARE_TOTAL
     VtBucketStats buckets[VT_NBUCKETS + 1];
+    uint64_t counted;			/* 1: the build keeps the counters
+					 * and the bytes asked for
+					 * (VT_STATS); 0: those figures are
+					 * 0, the others hold. */
 } VtStats;
 
 /*

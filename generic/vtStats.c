@@ -66,15 +66,15 @@ SumCounters(
  * PageLive --
  *
  *	The live blocks of a page of small blocks and the bytes asked for
- *	by them, from its side array: a block is live if it is carved and
+ *	by them, from its side array (none without VT_STATS, which keeps
+ *	no side array): a block is live if it is carved and
  *	not free (its cookie, see VtBlockIsFree). The cookie is read while
  *	the block's holder may be writing the block: a snapshot, as every
  *	figure of a running thread is; the page itself cannot go away (the
  *	shared lock is held).
  *
  * Results:
- *	The number of live blocks (0 when statistics are compiled out); the
- *	bytes are added to *requestedPtr.
+ *	The number of live blocks; the bytes are added to *requestedPtr.
  *
  * Side effects:
  *	None.
@@ -88,7 +88,7 @@ PageLive(
     uint64_t *requestedPtr)
 {
     uint64_t live = 0;
-    uint32_t i, capacity = VT_STATS ? VtLoad(&pagePtr->capacity) : 0;
+    uint32_t i, capacity = VtLoad(&pagePtr->capacity);
 
     VtRacyReadsBegin();
     for (i = 0; i < capacity; i++) {
@@ -97,7 +97,7 @@ PageLive(
 
 	if (!VtBlockIsFree(blockPtr)) {
 	    live++;
-	    *requestedPtr += VtSideGet(pagePtr, blockPtr);
+	    *requestedPtr += VT_STATS ? VtSideGet(pagePtr, blockPtr) : 0;
 	}
     }
     VtRacyReadsEnd();
@@ -159,7 +159,7 @@ VtGetStats(
     VtCacheStats *cachesPtr,
     size_t *countPtr)
 {
-    uint64_t carved[VT_NBUCKETS + 1];
+    uint64_t carved[VT_NBUCKETS + 1], live[VT_NBUCKETS + 1];
     uint64_t largeBytes = 0;
     VtBucketStats *largePtr = &statsPtr->buckets[VT_NBUCKETS];
     size_t slots = 0, maxSlots = cachesPtr != NULL ? *countPtr : 0;
@@ -169,6 +169,7 @@ VtGetStats(
 
     memset(statsPtr, 0, sizeof(VtStats));
     memset(carved, 0, sizeof(carved));
+    memset(live, 0, sizeof(live));
     VtInit();
     VtpLockAcquire(&vtShared.lock);
     statsPtr->threads = vtShared.threads;
@@ -237,6 +238,7 @@ VtGetStats(
 	statsPtr->reserved += segPtr->size;
 	if (segPtr->kind == VT_SEGMENT_HUGE) {
 	    statsPtr->pagesInuse++;
+	    live[VT_NBUCKETS]++;
 	    largeBytes += VtUsableSize(&segPtr->pages[1]);
 	    largePtr->requested += LargeRequested(&segPtr->pages[1]);
 	    continue;
@@ -244,15 +246,16 @@ VtGetStats(
 	for (i = 1; i < VT_SLICES; i += segPtr->map[i]->slices) {
 	    VtPage *pagePtr = segPtr->map[i];
 	    VtCache *ownerPtr;
-	    uint64_t requested = 0, live, capacity;
+	    uint64_t requested = 0, pageLive, capacity;
 	    int slot = -1;
 
 	    switch (pagePtr->state) {
 	    case VT_PAGE_SMALL:
 		capacity = VtLoad(&pagePtr->capacity);
-		live = PageLive(pagePtr, &requested);
+		pageLive = PageLive(pagePtr, &requested);
 		statsPtr->pagesOrphaned += pagePtr->orphan;
 		carved[pagePtr->bucket] += capacity;
+		live[pagePtr->bucket] += pageLive;
 		statsPtr->buckets[pagePtr->bucket].requested += requested;
 		ownerPtr = atomic_load_explicit(&pagePtr->ownerPtr,
 			memory_order_relaxed);
@@ -271,13 +274,14 @@ VtGetStats(
 			    &cachesPtr[slot].buckets[pagePtr->bucket];
 
 		    cachesPtr[slot].pages++;
-		    bucketPtr->inuse += live;
-		    bucketPtr->free += capacity - live;
+		    bucketPtr->inuse += pageLive;
+		    bucketPtr->free += capacity - pageLive;
 		    bucketPtr->requested += requested;
 		}
 		break;
 	    case VT_PAGE_LARGE:
 		statsPtr->pagesInuse++;
+		live[VT_NBUCKETS]++;
 		largeBytes += VtUsableSize(pagePtr);
 		largePtr->requested += LargeRequested(pagePtr);
 		break;
@@ -301,8 +305,14 @@ VtGetStats(
 	uint64_t frees = countersPtr->frees;
 	size_t slot;
 
+	/*
+	 * With counters, live blocks are what was handed out less what was
+	 * freed, read at one moment per thread; without, what the walk of
+	 * the pages found.
+	 */
+
 	bucketPtr->size = i < VT_NBUCKETS ? VT_BUCKET_SIZE(i) : 0;
-	bucketPtr->inuse = allocs - frees;
+	bucketPtr->inuse = VT_STATS ? allocs - frees : live[i];
 	bucketPtr->free = carved[i] > bucketPtr->inuse
 		? carved[i] - bucketPtr->inuse : 0;
 	statsPtr->allocs += allocs;
@@ -318,6 +328,7 @@ VtGetStats(
     }
     statsPtr->inuse += largeBytes;
     statsPtr->rss = VtpRss();
+    statsPtr->counted = VT_STATS;
     if (countPtr != NULL) {
 	*countPtr = slots;
     }

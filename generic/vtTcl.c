@@ -62,6 +62,7 @@ static int	ConfigCmd(Tcl_Interp *interp, int objc,
 		    Tcl_Obj *const objv[]);
 static int	CrashCmd(Tcl_Interp *interp, int objc,
 		    Tcl_Obj *const objv[]);
+static int	Kept(int counted, const char *key);
 static void	PutFigure(Tcl_Obj *dictPtr, const char *group,
 		    const char *key, uint64_t value);
 static int	StatsCmd(Tcl_Interp *interp, int objc,
@@ -352,6 +353,39 @@ BlockCmd(
 /*
  *----------------------------------------------------------------------
  *
+ * Kept --
+ *
+ *	Does the allocator keep the figure of this key? A build without
+ *	statistics (VT_STATS=0, see VtStats.counted) keeps no counters and
+ *	no record of the bytes asked for; the stats dict leaves those keys
+ *	out rather than show zeros.
+ *
+ * Results:
+ *	1 if the figure is kept.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static int
+Kept(
+    int counted,
+    const char *key)
+{
+    if (counted) {
+	return 1;
+    }
+#define VT_IS_COUNTER(name, k) || strcmp(key, k) == 0
+    return !(strcmp(key, "requested") == 0
+	    VT_BUCKET_COUNTERS(VT_IS_COUNTER));
+#undef VT_IS_COUNTER
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * PutFigure --
  *
  *	Put one figure into the stats dict, at the top or in the sub-dict
@@ -491,7 +525,8 @@ ConfigCmd(
 static Tcl_Obj *
 BucketDict(
     VtBucketStats *b,
-    int large)
+    int large,
+    int counted)
 {
     Tcl_Obj *dictPtr = Tcl_NewDictObj();
 
@@ -499,13 +534,15 @@ BucketDict(
 	    ? Tcl_NewStringObj("large", -1)
 	    : Tcl_NewWideIntObj((Tcl_WideInt) b->size));
 #define VT_PUT_FIGURE(name, key) \
-    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj(key, -1),		\
-	    Tcl_NewWideIntObj((Tcl_WideInt) b->name));
+    if (Kept(counted, key)) {						\
+	PutFigure(dictPtr, "", key, b->name);				\
+    }
     VT_BUCKET_FIGURES(VT_PUT_FIGURE)
 #undef VT_PUT_FIGURE
 #define VT_PUT_COUNTER(name, key) \
-    Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj(key, -1),		\
-	    Tcl_NewWideIntObj((Tcl_WideInt) b->counters.name));
+    if (Kept(counted, key)) {						\
+	PutFigure(dictPtr, "", key, b->counters.name);			\
+    }
     VT_BUCKET_COUNTERS(VT_PUT_COUNTER)
 #undef VT_PUT_COUNTER
     return dictPtr;
@@ -563,7 +600,9 @@ StatsCmd(
     Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj("mode", -1),
 	    Tcl_NewStringObj(instPtr->mode(), -1));
 #define VT_PUT_TOTAL(name, group, key) \
-    PutFigure(dictPtr, group, key, stats.name);
+    if (Kept((int) stats.counted, key)) {				\
+	PutFigure(dictPtr, group, key, stats.name);			\
+    }
     VT_TOTALS(VT_PUT_TOTAL)
 #undef VT_PUT_TOTAL
 
@@ -571,7 +610,8 @@ StatsCmd(
 	listPtr = Tcl_NewListObj(0, NULL);
 	for (bucket = 0; bucket <= VT_NBUCKETS; bucket++) {
 	    Tcl_ListObjAppendElement(NULL, listPtr, BucketDict(
-		    &stats.buckets[bucket], bucket == VT_NBUCKETS));
+		    &stats.buckets[bucket], bucket == VT_NBUCKETS,
+		    (int) stats.counted));
 	}
 	Tcl_DictObjPut(NULL, dictPtr, Tcl_NewStringObj("buckets", -1),
 		listPtr);
@@ -603,11 +643,16 @@ StatsCmd(
 		    VtCacheName(&cachesPtr[c]));
 	    PutFigure(cachePtr, "", "pages", cachesPtr[c].pages);
 	    PutFigure(cachePtr, "", "held", cachesPtr[c].held);
-#define VT_PUT_FIGURE(name, key) PutFigure(cachePtr, "", key, sum.name);
+#define VT_PUT_FIGURE(name, key) \
+	    if (Kept((int) stats.counted, key)) {			\
+		PutFigure(cachePtr, "", key, sum.name);			\
+	    }
 	    VT_BUCKET_FIGURES(VT_PUT_FIGURE)
 #undef VT_PUT_FIGURE
 #define VT_PUT_COUNTER(name, key) \
-	    PutFigure(cachePtr, "", key, sum.counters.name);
+	    if (Kept((int) stats.counted, key)) {			\
+		PutFigure(cachePtr, "", key, sum.counters.name);	\
+	    }
 	    VT_BUCKET_COUNTERS(VT_PUT_COUNTER)
 #undef VT_PUT_COUNTER
 	    Tcl_ListObjAppendElement(NULL, listPtr, cachePtr);

@@ -25,6 +25,12 @@ package require vtalloc
 
 testConstraint thread [expr {![catch {package require Thread 2.8}]}]
 testConstraint ownStats [expr {[dict get [vtalloc stats] mode] eq "package"}]
+
+# A build without statistics (configure --disable-stats) keeps no counters
+# and no record of the bytes asked for: `vtalloc stats` leaves those keys
+# out.
+testConstraint counted [dict exists [vtalloc stats] allocs]
+testConstraint notCounted [expr {![testConstraint counted]}]
 testConstraint noTsan [expr {![info exists ::env(VTALLOC_TEST_SANITIZER)]
 	|| $::env(VTALLOC_TEST_SANITIZER) ne "thread"}]
 testConstraint noSanitizer [expr {![info exists ::env(VTALLOC_TEST_SANITIZER)]}]

@@ -243,10 +243,10 @@ TestStress(void)
     CHECK(errors == 0);
     CHECK(reads > 0);
     CHECK(backwards == 0);
-    CHECK(after.allocs - before.allocs > (uint64_t) opsPerThread);
+    CHECK(COUNTED(after.allocs - before.allocs > (uint64_t) opsPerThread));
     CHECK(after.allocs - before.allocs == after.frees - before.frees);
-    CHECK(after.remoteFrees - before.remoteFrees
-	    > (after.frees - before.frees) / 10);
+    CHECK(COUNTED(after.remoteFrees - before.remoteFrees
+	    > (after.frees - before.frees) / 10));
     CHECK(after.requested == before.requested);
     CHECK(after.inuse == before.inuse);
     CHECK(after.threads == before.threads);
@@ -317,7 +317,8 @@ TestOrphans(void)
     CHECK(intact);
     VtGetStats(&stats, NULL, NULL);
     CHECK(stats.inuse == before.inuse);
-    CHECK(stats.remoteFrees - before.remoteFrees == ORPHAN_BLOCKS);
+    CHECK(COUNTED(stats.remoteFrees - before.remoteFrees
+	    == ORPHAN_BLOCKS));
     for (i = 0; i < 8; i++) {
 	pthread_create(&thread, NULL, OrphanReuser, NULL);
 	pthread_join(thread, NULL);
@@ -706,7 +707,7 @@ TestHold(void)
     CHECK(RemoteCount(holdBlocks[0]) == remote);
     VtGetStats(&stats, NULL, NULL);
     CHECK(before.inuse - stats.inuse == blockSize);
-    CHECK(before.requested - stats.requested == HOLD_SIZE);
+    CHECK(COUNTED(before.requested - stats.requested == HOLD_SIZE));
     CHECK(stats.held - before.held == blockSize);
     EXPECT_PANIC(VtFree(holdBlocks[0]), "double free");
     ptr = VtMalloc(HOLD_SIZE);

@@ -337,20 +337,23 @@ PreloadEnd(void)
 {
     const char *flag = VtpGetEnv("VTALLOC_STATS");
     VtStats stats;
-    char line[400];
+    char counted[200] = "", line[400];
 
     if (flag == NULL || strcmp(flag, "1") != 0) {
 	return;
     }
     VtGetStats(&stats, NULL, NULL);
-    snprintf(line, sizeof(line), "vtalloc: %llu allocs, %llu frees "
-	    "(%llu remote), %llu bytes in use (%llu requested), %llu "
+    if (stats.counted) {
+	snprintf(counted, sizeof(counted), "%llu allocs, %llu frees "
+		"(%llu remote), %llu requested, ",
+		(unsigned long long) stats.allocs,
+		(unsigned long long) stats.frees,
+		(unsigned long long) stats.remoteFrees,
+		(unsigned long long) stats.requested);
+    }
+    snprintf(line, sizeof(line), "vtalloc: %s%llu bytes in use, %llu "
 	    "committed, %llu released, rss %llu, %llu threads, %llu "
-	    "segments\n", (unsigned long long) stats.allocs,
-	    (unsigned long long) stats.frees,
-	    (unsigned long long) stats.remoteFrees,
-	    (unsigned long long) stats.inuse,
-	    (unsigned long long) stats.requested,
+	    "segments\n", counted, (unsigned long long) stats.inuse,
 	    (unsigned long long) stats.committed,
 	    (unsigned long long) stats.released,
 	    (unsigned long long) stats.rss,
