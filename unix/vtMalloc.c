@@ -20,6 +20,7 @@
 
 #include "vtInt.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -314,7 +315,8 @@ Vtalloc_ProcessInstance(void)
  * PreloadStart, PreloadEnd --
  *
  *	Library constructor and destructor: name the mode; with
- *	VTALLOC_STATS=1, print a summary at exit.
+ *	VTALLOC_STATS=1, print a summary at exit, on the standard error the
+ *	process started with if it has closed its own.
  *
  * Results:
  *	None.
@@ -325,22 +327,34 @@ Vtalloc_ProcessInstance(void)
  *----------------------------------------------------------------------
  */
 
+static int statsFd = -1;		/* With VTALLOC_STATS=1, standard
+					 * error as the process started: some
+					 * programs (GNU coreutils) close it
+					 * at exit, before the destructor. */
+
 static __attribute__((constructor)) void
 PreloadStart(void)
 {
+    const char *flag = VtpGetEnv("VTALLOC_STATS");
+
     vtMode = "preload";
     VtInit();
+    if (flag != NULL && strcmp(flag, "1") == 0) {
+	statsFd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+    }
 }
 
 static __attribute__((destructor)) void
 PreloadEnd(void)
 {
-    const char *flag = VtpGetEnv("VTALLOC_STATS");
     VtStats stats;
     char counted[200] = "", line[400];
 
-    if (flag == NULL || strcmp(flag, "1") != 0) {
+    if (statsFd < 0) {
 	return;
+    }
+    if (fcntl(2, F_GETFD) == -1) {
+	dup2(statsFd, 2);
     }
     VtGetStats(&stats, NULL, NULL);
     if (stats.counted) {

@@ -6,7 +6,8 @@
 #	python3 building and printing data, gcc compiling a file (identical
 #	object), sort with several threads (identical output), a C++ program
 #	using new, delete and aligned new (when g++ is there), a shell
-#	pipeline; and VTALLOC_STATS=1 printing its summary at exit. Prints
+#	pipeline; and VTALLOC_STATS=1 printing its summary at exit (also for
+#	a program that closes its standard error first). Prints
 #	"unit programs: P passed, F failed".
 #
 # Usage:
@@ -104,6 +105,17 @@ summary() {
 	| sed 's/$/summary/' >"$work/out.$1"
 }
 
+# GNU sort closes its standard error at exit, before the library's
+# destructor prints the summary.
+closedstderr() {
+    if [ "$1" = plain ]; then
+	echo "vtalloc: summary" >"$work/out.plain"
+	return 0
+    fi
+    VTALLOC_STATS=1 sort /etc/passwd 2>&1 >/dev/null \
+	| grep -o '^vtalloc: ' | head -1 | sed 's/$/summary/' >"$work/out.$1"
+}
+
 pipeline() {
     seq 1 200000 | sed 's/$/ vtalloc/' | tr a-z A-Z | sort -r \
 	| uniq -c | wc -l >"$work/out.$1"
@@ -115,5 +127,6 @@ check "sort --parallel=4 (threads, identical output)" parallelsort
 check "C++ new, delete and aligned new (g++)" cplusplus
 check "a shell pipeline" pipeline
 check "VTALLOC_STATS=1 prints a summary at exit" summary
+check "... also for a program that closes its standard error" closedstderr
 echo "unit programs: $passed passed, $failed failed"
 test "$failed" = 0
