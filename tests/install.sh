@@ -31,22 +31,15 @@ shlibcflags=$8
 dest=$build/install-test
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
+. "$src/tests/outcome.sh"
 
-# Check NAME COMMAND...: COMMAND must succeed; its output goes to
-# $work/log and is shown when it fails.
+# check NAME COMMAND...: COMMAND must succeed; its output goes to
+# $work/log, shown when it fails.
 check() {
     name=$1
     shift
-    if "$@" >"$work/log" 2>&1; then
-	echo "  $name: ok"
-	passed=$((passed + 1))
-    else
-	echo "  $name: FAILED"
-	sed 's/^/    /' "$work/log" | head -20
-	failed=$((failed + 1))
-    fi
+    "$@" >"$work/log" 2>&1
+    outcome "$name" $? "$work/log"
 }
 
 # The installed paths, as make sees them.
@@ -61,9 +54,8 @@ MK
 rm -rf "$dest"
 if ! make -s -C "$build" --no-print-directory install DESTDIR="$dest" \
 	>"$work/install.log" 2>&1; then
-    echo "  make install: FAILED"
-    sed 's/^/    /' "$work/install.log" | head -20
-    echo "unit install: 0 passed, 1 failed"
+    outcome "make install" 1 "$work/install.log"
+    totals install
     exit 1
 fi
 pkglibdir=$dest$(var pkglibdir)
@@ -143,5 +135,4 @@ check "an extension built against the installed header and stubs" \
 check "the installed libvtmalloc under LD_PRELOAD" preload
 check "make uninstall removes every file" uninstall
 rm -rf "$dest"
-echo "unit install: $passed passed, $failed failed"
-test "$failed" = 0
+totals install

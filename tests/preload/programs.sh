@@ -20,8 +20,7 @@ lib=$1
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
+. "$here/../outcome.sh"
 
 # Check NAME COMMAND...: run COMMAND without and with the preload (in
 # $work/plain and $work/vt) and compare the outputs it leaves in
@@ -33,15 +32,9 @@ check() {
 	echo "  $name: skipped (fails without the preload too)"
 	return
     fi
-    if LD_PRELOAD=$lib "$@" vt >"$work/log.vt" 2>&1 \
-	    && cmp -s "$work/out.plain" "$work/out.vt"; then
-	echo "  $name: ok"
-	passed=$((passed + 1))
-    else
-	echo "  $name: FAILED"
-	sed 's/^/    /' "$work/log.vt" | head -20
-	failed=$((failed + 1))
-    fi
+    LD_PRELOAD=$lib "$@" vt >"$work/log.vt" 2>&1 \
+	&& cmp -s "$work/out.plain" "$work/out.vt"
+    outcome "$name" $? "$work/log.vt"
 }
 
 python() {
@@ -128,5 +121,4 @@ check "C++ new, delete and aligned new (g++)" cplusplus
 check "a shell pipeline" pipeline
 check "VTALLOC_STATS=1 prints a summary at exit" summary
 check "... also for a program that closes its standard error" closedstderr
-echo "unit programs: $passed passed, $failed failed"
-test "$failed" = 0
+totals programs

@@ -14,26 +14,23 @@
 
 faults=$1
 shift
-passed=0
-failed=0
 log=${TMPDIR:-/tmp}/vtalloc-memcheck.$$
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log.why"' EXIT
+. "$(dirname "$0")/../outcome.sh"
 
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind is not installed (Debian: valgrind)"
-    echo "unit memcheck: 0 passed, 1 failed"
+    outcome "valgrind installed" 1
+    totals memcheck
     exit 1
 fi
 
 # check NAME PATTERN -- the log holds PATTERN (an extended regexp).
 check() {
-    if grep -E -- "$2" "$log" >/dev/null; then
-	echo "  $1: ok"
-	passed=$((passed + 1))
-    else
-	echo "  $1: FAILED (no line matching \"$2\")"
-	failed=$((failed + 1))
-    fi
+    grep -E -- "$2" "$log" >/dev/null
+    status=$?
+    echo "no line matching \"$2\"" >"$log.why"
+    outcome "$1" $status "$log.why"
 }
 
 # In about 3 runs of 100, memcheck calls the large leak "possibly lost":
@@ -62,16 +59,9 @@ if test $failed != 0; then
 fi
 
 for program in "$faults clean" "$@"; do
-    if valgrind -q --error-exitcode=9 --leak-check=full \
-	    --errors-for-leak-kinds=definite $program >"$log" 2>&1; then
-	echo "  no report from $program: ok"
-	passed=$((passed + 1))
-    else
-	echo "  no report from $program: FAILED"
-	sed 's/^/    | /' "$log" | tail -40
-	failed=$((failed + 1))
-    fi
+    valgrind -q --error-exitcode=9 --leak-check=full \
+	--errors-for-leak-kinds=definite $program >"$log" 2>&1
+    outcome "no report from $program" $? "$log"
 done
 
-echo "unit memcheck: $passed passed, $failed failed"
-test $failed = 0
+totals memcheck
