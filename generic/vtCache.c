@@ -131,7 +131,9 @@ VtInit(void)
  *	The caches of the parent's other threads are left as they are (one
  *	of them may have been caught in the middle of an update): their
  *	blocks stay usable and freeable in the child, their pages are not
- *	reused by it.
+ *	reused by it. They are marked ghosts, so that the sweep does not
+ *	wait for a page lock or a held section that one of them was in at
+ *	the fork: it will never be left.
  *
  * Results:
  *	None.
@@ -157,6 +159,12 @@ ForkParent(void)
 static void
 ForkChild(void)
 {
+    VtCache *cachePtr;
+
+    for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
+	    cachePtr = cachePtr->nextPtr) {
+	cachePtr->ghost = cachePtr != vtCachePtr;
+    }
     VtpLockRelease(&vtShared.lock);
     vtShared.purgerRunning = 0;
 }

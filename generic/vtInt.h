@@ -532,6 +532,11 @@ struct VtCache {
     _Atomic int pageLock;		/* Held by the owner while it makes a
 					 * page current, by the sweep while it
 					 * releases one of its pages. */
+    int ghost;				/* In a forked child, the cache of a
+					 * thread of the parent's: it never
+					 * runs again, and a lock or held
+					 * section it was in at the fork stays
+					 * taken (see ForkChild). */
     uint64_t trimEpoch;			/* vtShared.trimEpoch last seen. */
     uint32_t refills;			/* Refills so far (GiveSparse). */
     uint64_t parkedBytes;		/* Parked (its thread gone): carved

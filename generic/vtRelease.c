@@ -420,7 +420,7 @@ SweepHeld(
 	    /* Held blocks stay (see above). */
 	} else if (atomic_load_explicit(&cachePtr->heldBusy,
 		memory_order_acquire)) {
-	    pending = 1;
+	    pending |= !cachePtr->ghost;	/* A ghost stays busy. */
 	} else {
 	    vtShared.heldGivenBack += VtHeldGiveBack(cachePtr);
 	}
@@ -516,7 +516,8 @@ SweepPages(
  *
  * Results:
  *	0 if the owner held its page lock (a later sweep may release the
- *	page), else 1.
+ *	page), else 1 (also for a ghost's lock: no later sweep will get
+ *	it).
  *
  * Side effects:
  *	The page's memory is released (VtRunReset); its owner starts it
@@ -535,7 +536,7 @@ SweepPage(
     int swept = 0;
 
     if (!VtPageLockTry(ownerPtr)) {
-	return 0;
+	return ownerPtr->ghost;		/* A ghost keeps its lock. */
     }
     VtRacyReadsBegin();
     if (VtCurrentPageOf(ownerPtr, pagePtr->bucket) != pagePtr

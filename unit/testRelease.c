@@ -889,6 +889,99 @@ TestHugePages(void)
     VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
 }
 
+#ifndef _WIN32
+/*
+ * A fork that catches a thread holding its page lock and inside its
+ * held-block section: in the child that thread never runs again. The
+ * sweep must not count on it (the child's purger would wake for ever):
+ * after the child frees the ghost's blocks and trims, nothing is left
+ * pending.
+ */
+
+#define GHOST_BLOCKS 2000
+
+static void *ghostBlocks[GHOST_BLOCKS];
+static void *ghostHeld[64];
+static VtCache *ghostCache;
+
+static void *
+Ghost(
+    void *data)
+{
+    void *own = VtMalloc(64);
+    size_t i;
+
+    (void) data;
+    for (i = 0; i < GHOST_BLOCKS; i++) {
+	ghostBlocks[i] = VtMalloc(64);
+    }
+    pthread_barrier_wait(&barrier);	/* Main's blocks made. */
+    for (i = 0; i < 64; i++) {
+	VtFree(ghostHeld[i]);		/* Kept by this thread. */
+    }
+    ghostCache = vtCachePtr;
+    VtHeldEnter(vtCachePtr);
+    while (!VtPageLockTry(vtCachePtr)) {
+	VtpSleep(1);
+    }
+    pthread_barrier_wait(&barrier);	/* Caught by the fork. */
+    pthread_barrier_wait(&barrier);	/* The child is done. */
+    VtPageLockRelease(vtCachePtr);
+    VtHeldLeave(vtCachePtr);
+    for (i = 0; i < GHOST_BLOCKS; i++) {
+	VtFree(ghostBlocks[i]);
+    }
+    VtFree(own);
+    return NULL;
+}
+
+static int
+GhostChild(
+    void *data)
+{
+    int pending, i;
+
+    (void) data;
+    VtOptionSet(VT_OPTION_PURGER, 0);	/* The sweep below is the trim's;
+					 * and ThreadSanitizer ends a child
+					 * that starts a thread. */
+    for (i = 0; i < GHOST_BLOCKS; i++) {
+	VtFree(ghostBlocks[i]);
+    }
+    VtTrim();
+    VtpLockAcquire(&vtShared.lock);
+    pending = vtShared.sweepPending;
+    VtpLockRelease(&vtShared.lock);
+    return pending ? 1 : 0;
+}
+
+static void
+TestForkGhost(void)
+{
+    pthread_t thread;
+    char message[256];
+    int i, status;
+
+    pthread_barrier_init(&barrier, NULL, 2);
+    pthread_create(&thread, NULL, Ghost, NULL);
+    for (i = 0; i < 64; i++) {
+	ghostHeld[i] = VtMalloc(64);
+    }
+    pthread_barrier_wait(&barrier);
+    pthread_barrier_wait(&barrier);
+    CHECK(VtLoad(&ghostCache->heldBytes) > 0);
+    status = TestInChild(GhostChild, NULL, message, sizeof(message));
+    if (status != 0) {
+	printf("    child: exit status %d %s\n", status, message);
+    }
+    CHECK(status == 0);
+    pthread_barrier_wait(&barrier);
+    pthread_join(thread, NULL);
+    pthread_barrier_destroy(&barrier);
+    VtTrim();
+}
+#endif /* !_WIN32 */
+
 int
 main(void)
 {
@@ -908,5 +1001,9 @@ main(void)
 	    TestIdleHolder);
     RunTest("huge pages asked for, and taken back on release",
 	    TestHugePages);
+#ifndef _WIN32
+    RunTest("fork: a thread caught in its locked sections is not waited "
+	    "for", TestForkGhost);
+#endif
     return TestSummary("testRelease");
 }
