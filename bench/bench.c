@@ -133,6 +133,7 @@ Peak(
     peakBytes = mib * MIB;
     peakCross = cross;
     pthread_barrier_init(&barrier, NULL, 3);
+    VtPurgerSafePoint();		/* As a program's first thread. */
     for (i = 0; i < 2; i++) {
 	VtpThreadCreate(PeakThread, (void *) (uintptr_t) i, &threads[i]);
     }

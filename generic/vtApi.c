@@ -38,7 +38,8 @@ Mode(void)
 
 const VtInstance vtInstance = {
     VT_INSTANCE_MAGIC, VT_INSTANCE_LAYOUT, VTALLOC_VERSION, Mode,
-    &vtallocStubs, VtGetStats, VtStress, VtOptionSet, VtOptionGet
+    &vtallocStubs, VtGetStats, VtStress, VtOptionSet, VtOptionGet,
+    VtPurgerSafePoint
 };
 
 /*

@@ -29,6 +29,15 @@ VtCache vtEmptyCache = { .pages = { VT_E72 } };
 
 VT_THREAD_LOCAL VtCache *vtCachePtr = &vtEmptyCache;
 
+/*
+ * Set once the thread's cache was dissolved. The C library frees buffers
+ * of its own (strerror's, dlerror's ...) after the thread-exit callbacks
+ * have run, when no callback would dissolve a cache made for them: a free
+ * then never makes one (see VtCacheGet).
+ */
+
+static VT_THREAD_LOCAL int cacheDissolved;
+
 VtShared vtShared = { .lock = VTP_LOCK_INITIALIZER };
 
 uintptr_t vtCookieKey;
@@ -78,7 +87,8 @@ static void		CacheExit(void *data);
 static void		ForkPrepare(void);
 static void		ForkParent(void);
 static void		ForkChild(void);
-static VtPage *		SharedPage(VtCache *cachePtr, unsigned bucket);
+static VtPage *		SharedPage(VtCache *cachePtr, unsigned bucket,
+			    int *releasePtr);
 static int		ScanFull(VtCache *cachePtr, unsigned bucket);
 static void		PageLock(VtCache *cachePtr);
 static VtPage *		FullestPartial(VtPageList *listPtr);
@@ -127,7 +137,8 @@ VtInit(void)
  *	Around fork(): hold the shared lock so that the child gets the
  *	shared cache in a consistent state; in the child, the thread that
  *	forked (the one holding the lock) leaves it, and the purger (a
- *	thread of the parent) is known to be gone.
+ *	thread of the parent) is known to be gone: the child starts its own
+ *	at its first safe point (VtPurgerSafePoint).
  *	The caches of the parent's other threads are left as they are (one
  *	of them may have been caught in the middle of an update): their
  *	blocks stay usable and freeable in the child, their pages are not
@@ -165,27 +176,33 @@ ForkChild(void)
 	    cachePtr = cachePtr->nextPtr) {
 	cachePtr->ghost = cachePtr != vtCachePtr;
     }
-    VtpLockRelease(&vtShared.lock);
     vtShared.purgerRunning = 0;
+    vtShared.purgerIdle = 0;
+    vtShared.purgerFailed = 0;
+    VtpLockRelease(&vtShared.lock);
 }
 
 /*
  *----------------------------------------------------------------------
  *
- * VtSharedLock, VtSharedUnlock --
+ * VtSharedLock, VtSharedLeave, VtSharedUnlock --
  *
  *	Take and leave the shared cache's lock, counting in countersPtr
  *	(the calling thread's, for a bucket; or NULL) whether it had to
- *	wait. Leaving it is where freed
- *	runs beyond the reserve, and frees into orphans, are handed to the
- *	release policy (VtReleaseFreed); a purger thread it asks for is
- *	started once the lock is free.
+ *	wait. Leaving it only leaves it; what is due then happens after:
+ *	while free memory waits to go back (free runs, parked pages, frees
+ *	into other threads' pages), an idle purger is woken, and without a
+ *	purger (or with no decay) the release policy is run on the calling
+ *	thread (VtReleaseRun) when it is due (VtReleaseDue). VtSharedLeave
+ *	is for a caller that holds another lock of the allocator (its page
+ *	lock): it wakes the purger but only says, in *releasePtr, whether
+ *	the caller must run VtReleaseRun once it holds no lock.
  *
  * Results:
- *	None.
+ *	VtSharedLeave: *releasePtr.
  *
  * Side effects:
- *	See VtReleaseFreed.
+ *	See VtReleaseRun.
  *
  *----------------------------------------------------------------------
  */
@@ -207,19 +224,38 @@ VtSharedLock(
 }
 
 void
-VtSharedUnlock(void)
+VtSharedLeave(
+    int *releasePtr)
 {
-    int startPurger = 0;
+    int wake = 0, release = 0;
 
-    if (((vtShared.dirtyBytes | vtShared.parkedBytes) != 0
-	    && !vtShared.purgerRunning)
+    if ((vtShared.dirtyBytes | vtShared.parkedBytes) != 0
+	    || vtShared.sweepPending
 	    || atomic_load_explicit(&vtShared.remoteFreed,
 	    memory_order_relaxed)) {
-	startPurger = VtReleaseFreed();
+	if (vtShared.purgerIdle) {
+	    vtShared.purgerIdle = 0;
+	    atomic_fetch_add_explicit(&vtShared.purgerWake, 1,
+		    memory_order_release);
+	    wake = 1;
+	}
+	release = VtReleaseDue();
     }
     VtpLockRelease(&vtShared.lock);
-    if (startPurger) {
-	VtPurgerStart();
+    if (wake) {
+	VtpWake(&vtShared.purgerWake);
+    }
+    *releasePtr = release;
+}
+
+void
+VtSharedUnlock(void)
+{
+    int release;
+
+    VtSharedLeave(&release);
+    if (release) {
+	VtReleaseRun();
     }
 }
 
@@ -231,10 +267,13 @@ VtSharedUnlock(void)
  *	The calling thread's cache, created on first use: preferably a
  *	parked one with pages for a thread that allocates, and one without
  *	for a thread whose first call is a free (it may never allocate);
- *	else any parked cache, or a new one.
+ *	else any parked cache, or a new one. A free by a thread whose cache
+ *	was dissolved (see cacheDissolved) gets none: it frees as a thread
+ *	without a cache does.
  *
  * Results:
- *	The cache, or &vtEmptyCache if no memory could be had for it.
+ *	The cache, or &vtEmptyCache if no memory could be had for it (or it
+ *	is not to be made).
  *
  * Side effects:
  *	May reserve memory, arms the thread-exit callback.
@@ -249,7 +288,7 @@ VtCacheGet(
     VtCache *cachePtr = vtCachePtr, **linkPtr;
     unsigned bucket;
 
-    if (cachePtr != &vtEmptyCache) {
+    if (cachePtr != &vtEmptyCache || (cacheDissolved && !toAlloc)) {
 	return cachePtr;
     }
     VtInit();
@@ -350,7 +389,7 @@ CacheExit(
  *
  * Side effects:
  *	The thread is back on vtEmptyCache; a later allocation by it creates
- *	a new cache.
+ *	a new cache (armed for its exit again), a later free does not.
  *
  *----------------------------------------------------------------------
  */
@@ -364,6 +403,7 @@ VtCacheDissolve(
     unsigned bucket, i;
 
     vtCachePtr = &vtEmptyCache;
+    cacheDissolved = 1;
     VtReleaseHeld(cachePtr);
     VtSharedLock(NULL, 0);
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
@@ -603,6 +643,7 @@ GiveSparse(
  *
  * Results:
  *	The page, now owned by cachePtr; NULL if the OS has no memory.
+ *	*releasePtr: see VtSharedLeave (the caller holds its page lock).
  *
  * Side effects:
  *	Takes the shared lock.
@@ -613,7 +654,8 @@ GiveSparse(
 static VtPage *
 SharedPage(
     VtCache *cachePtr,
-    unsigned bucket)
+    unsigned bucket,
+    int *releasePtr)
 {
     VtPageList *orphansPtr = &vtShared.orphans[bucket];
     VtPage *pagePtr;
@@ -635,7 +677,7 @@ SharedPage(
 		|| VtLoad(&pagePtr->capacity) < pagePtr->reserved) {
 	    atomic_store_explicit(&pagePtr->ownerPtr, cachePtr,
 		    memory_order_relaxed);
-	    VtSharedUnlock();
+	    VtSharedLeave(releasePtr);
 	    return pagePtr;
 	}
 
@@ -650,7 +692,7 @@ SharedPage(
     if (pagePtr != NULL) {
 	VtPageInit(pagePtr, bucket, cachePtr);
     }
-    VtSharedUnlock();
+    VtSharedLeave(releasePtr);
     return pagePtr;
 }
 
@@ -681,6 +723,7 @@ VtCacheRefill(
     unsigned bucket)
 {
     VtPage *pagePtr = cachePtr->pages[bucket];
+    int release = 0;
 
     if (pagePtr != &vtEmptyPage) {
 	VtPageCollect(pagePtr);
@@ -721,9 +764,12 @@ VtCacheRefill(
 	VtListRemove(&cachePtr->partial[bucket], pagePtr);
 	VtPageCollect(pagePtr);
     } else {
-	pagePtr = SharedPage(cachePtr, bucket);
+	pagePtr = SharedPage(cachePtr, bucket, &release);
 	if (pagePtr == NULL) {
 	    VtPageLockRelease(cachePtr);
+	    if (release) {
+		VtReleaseRun();
+	    }
 	    return NULL;
 	}
     }
@@ -732,6 +778,9 @@ VtCacheRefill(
     }
     VtCurrentPageSet(cachePtr, bucket, pagePtr);
     VtPageLockRelease(cachePtr);
+    if (release) {
+	VtReleaseRun();			/* No lock held now. */
+    }
 #if VT_DEBUG
     if (!VtPageIsValid(pagePtr)) {
 	VtPanic("vtalloc: page %p of bucket %u is corrupt",

@@ -619,6 +619,12 @@ typedef struct VtShared {
     uint64_t heldGivenBack;		/* Held blocks it gave back for idle
 					 * threads. */
     int purgerRunning;			/* The background purger is alive. */
+    int purgerIdle;			/* ... and waits on purgerWake with
+					 * no time limit: VtSharedUnlock
+					 * wakes it when there is work. */
+    _Atomic uint32_t purgerWake;	/* Raised to wake it (VtpWake). */
+    uint64_t purgerFailed;		/* VtpNow() when it last could not
+					 * be started; 0: never. */
     _Atomic uint64_t trimEpoch;		/* Raised by every trim. */
     _Atomic int remoteFreed;		/* A block was freed into a page of
 					 * another thread or an orphan since
@@ -714,6 +720,7 @@ typedef struct VtStats {
 
 MODULE_SCOPE VtShared vtShared;
 MODULE_SCOPE VtCache vtEmptyCache;
+MODULE_SCOPE VtCache vtExitedCache;
 MODULE_SCOPE VtPage vtEmptyPage;
 MODULE_SCOPE VT_THREAD_LOCAL VtCache *vtCachePtr;
 MODULE_SCOPE const uint8_t vtBucketOf[VT_SMALL_MAX / VT_ALIGN + 1];
@@ -1208,6 +1215,7 @@ MODULE_SCOPE int	VtPageIsValid(const VtPage *pagePtr);
 MODULE_SCOPE void	VtInit(void);
 MODULE_SCOPE void	VtSharedLock(VtCache *cachePtr, unsigned bucket);
 MODULE_SCOPE void	VtSharedUnlock(void);
+MODULE_SCOPE void	VtSharedLeave(int *releasePtr);
 MODULE_SCOPE VtCache *	VtCacheGet(int toAlloc);
 MODULE_SCOPE void	(*vtCacheCreatedProc)(void);
 MODULE_SCOPE void	VtCacheDissolve(VtCache *cachePtr);
@@ -1229,14 +1237,15 @@ MODULE_SCOPE size_t	VtHeldGiveBack(VtCache *cachePtr);
 MODULE_SCOPE VtPage *	VtLookup(const void *ptr, const char *what);
 
 /* vtRelease.c */
-MODULE_SCOPE int	VtReleaseFreed(void);
+MODULE_SCOPE int	VtReleaseDue(void);
+MODULE_SCOPE void	VtReleaseRun(void);
 MODULE_SCOPE uint64_t	VtReserveKeep(uint64_t now);
 MODULE_SCOPE void	VtUnpark(void);
 MODULE_SCOPE void	VtPurge(int force, uint64_t keep);
 MODULE_SCOPE void	VtSweep(int force);
 MODULE_SCOPE void	VtCacheTrim(VtCache *cachePtr);
 MODULE_SCOPE uint64_t	VtTrim(void);
-MODULE_SCOPE void	VtPurgerStart(void);
+MODULE_SCOPE void	VtPurgerSafePoint(void);
 
 /* vtStress.c */
 typedef enum VtStressPattern {
@@ -1287,7 +1296,7 @@ MODULE_SCOPE void	VtGetStats(VtStats *statsPtr,
  * another version.
  */
 
-#define VT_INSTANCE_MAGIC 0x56544931	/* "VTI1" */
+#define VT_INSTANCE_MAGIC 0x56544932	/* "VTI2" */
 #define VT_INSTANCE_LAYOUT \
     ((uint32_t) (sizeof(VtStats) + sizeof(VtCacheStats) * 3		\
 	+ sizeof(VtStressConfig) * 5 + VT_OPTION_COUNT * 7))
@@ -1304,6 +1313,7 @@ typedef struct VtInstance {
 	    VtStressResult *resultPtr);
     int (*optionSet)(VtOption option, int64_t value);
     int64_t (*optionGet)(VtOption option);
+    void (*safePoint)(void);		/* VtPurgerSafePoint. */
 } VtInstance;
 
 MODULE_SCOPE const VtallocStubs vtallocStubs;
@@ -1344,6 +1354,13 @@ MODULE_SCOPE const VtInstance *VtProcessInstance(void);
  *		  *threadPtr) or detached (threadPtr NULL); 0 on failure;
  *		  wait for a joinable one.
  *   VtpSleep	  sleep for some milliseconds.
+ *   VtpCreatePthread
+ *		  (Unix) the C library's pthread_create, for the front
+ *		  ends that define their own.
+ *   VtpWait / VtpWake
+ *		  sleep while a word holds a value (at most some
+ *		  milliseconds, 0: no limit); wake a sleeper on the word.
+ *		  Neither takes a lock or allocates.
  *   VtpGetEnv	  an environment variable, or NULL.
  *   VtpFindSymbol
  *		  the address of an exported symbol anywhere in the process,
@@ -1376,6 +1393,14 @@ MODULE_SCOPE int	VtpThreadCreate(void (*proc)(void *), void *data,
 			    uintptr_t *threadPtr);
 MODULE_SCOPE void	VtpThreadJoin(uintptr_t thread);
 MODULE_SCOPE void	VtpSleep(unsigned milliseconds);
+#ifndef _WIN32
+MODULE_SCOPE int	VtpCreatePthread(pthread_t *threadPtr,
+			    const pthread_attr_t *attrPtr,
+			    void *(*proc)(void *), void *arg);
+#endif
+MODULE_SCOPE void	VtpWait(_Atomic uint32_t *wordPtr, uint32_t value,
+			    unsigned milliseconds);
+MODULE_SCOPE void	VtpWake(_Atomic uint32_t *wordPtr);
 MODULE_SCOPE const char *VtpGetEnv(const char *name);
 MODULE_SCOPE void *	VtpFindSymbol(const char *name);
 MODULE_SCOPE void	VtpWrite(const char *message);

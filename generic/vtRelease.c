@@ -92,51 +92,50 @@ VtPurge(
 /*
  *----------------------------------------------------------------------
  *
- * VtReleaseFreed --
+ * VtReleaseDue, VtReleaseRun --
  *
- *	Called as the shared lock is left while free runs are committed and
- *	no purger runs, or blocks were freed by other threads than their
- *	pages' owners: release at once when the decay is 0 (and ask for the
- *	purger if pages wait for a sweep), else leave it to the purger
- *	thread (asking for one if none runs), or without a purger, release
- *	what has decayed at most twice per decay.
+ *	The release policy where no purger does it. VtReleaseDue, as the
+ *	shared lock is left while free memory waits to go back (shared lock
+ *	held): whether the leaving thread must release now, that is, when
+ *	the decay is 0, or when no purger runs and the last release pass is
+ *	half a decay old or more. VtReleaseRun, called with no lock held:
+ *	sweep (VtSweep), then release what has decayed beyond the reserve
+ *	(everything with no decay).
  *
  * Results:
- *	1 if the caller must start the purger once the lock is left.
+ *	VtReleaseDue: 1 if VtReleaseRun is to be called.
  *
  * Side effects:
- *	May release memory.
+ *	VtReleaseRun: takes the shared lock; may release memory.
  *
  *----------------------------------------------------------------------
  */
 
 int
-VtReleaseFreed(void)
+VtReleaseDue(void)
 {
     uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
 
-    if (decay == 0 || !VtOption(PURGER)) {
-	uint64_t now = VtpNow();
-
-	if (decay == 0 || now - vtShared.lastPurge >= decay / 2) {
-	    VtSweep(0);
-	    VtPurge(decay == 0, VtReserveKeep(now));
-	}
-
-	/*
-	 * With no decay, the purger still sweeps the pages that wait.
-	 */
-
-	if (!VtOption(PURGER) || vtShared.purgerRunning
-		|| !(vtShared.sweepPending || atomic_load_explicit(
-		&vtShared.remoteFreed, memory_order_relaxed))) {
-	    return 0;
-	}
-    } else if (vtShared.purgerRunning) {
-	return 0;
+    if (decay == 0) {
+	return 1;
     }
-    vtShared.purgerRunning = 1;
-    return 1;
+    return !vtShared.purgerRunning
+	    && VtpNow() - vtShared.lastPurge >= decay / 2;
+}
+
+void
+VtReleaseRun(void)
+{
+    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+    uint64_t now;
+
+    VtpLockAcquire(&vtShared.lock);
+    now = VtpNow();
+    if (decay == 0 || now - vtShared.lastPurge >= decay / 2) {
+	VtSweep(0);
+	VtPurge(decay == 0, VtReserveKeep(now));
+    }
+    VtpLockRelease(&vtShared.lock);
 }
 
 /*
@@ -670,14 +669,25 @@ VtTrim(void)
 /*
  *----------------------------------------------------------------------
  *
- * VtPurgerStart, PurgerMain --
+ * VtPurgerSafePoint, PurgerMain --
  *
- *	The background purger: wakes every half decay (at most every 100 ms),
- *	sweeps (VtSweep), releases what has decayed beyond the reserve (all
- *	of it, parked pages included, once the shared cache is not drawn
- *	on), and ends once nothing free is left committed or parked, no
- *	orphan has frees to collect and no page waits for a sweep. It
- *	allocates nothing from vtalloc.
+ *	The background purger: a thread that wakes every half decay (at
+ *	most every 100 ms) while there is work, sweeps (VtSweep), releases
+ *	what has decayed beyond the reserve (all of it, parked pages
+ *	included, once the shared cache is not drawn on), and once nothing
+ *	free is left committed or parked, no orphan has frees to collect
+ *	and no page waits for a sweep, sleeps until VtSharedLeave wakes it.
+ *	It allocates nothing from vtalloc, and ends when the purger option
+ *	is turned off.
+ *
+ *	It is started only at a safe point, never from inside a
+ *	malloc-family call (the C library calls malloc and free while it
+ *	holds its own locks, and creating a thread takes them): the front
+ *	ends call VtPurgerSafePoint where the program creates a thread (so
+ *	that a program that never does never gets one) or loads the
+ *	package. If it cannot be started (no threads left to the process),
+ *	release runs on the slow paths instead (VtReleaseDue), and the next
+ *	safe point tries again, at most once a second.
  *
  * Results:
  *	None.
@@ -688,12 +698,33 @@ VtTrim(void)
  *----------------------------------------------------------------------
  */
 
+#define VT_PURGER_RETRY (1000 * VT_MS)	/* Least time between tries. */
+
 void
-VtPurgerStart(void)
+VtPurgerSafePoint(void)
 {
-    if (!VtpThreadCreate(PurgerMain, NULL, NULL)) {
+    int start = 0;
+
+    VtRacyReadsBegin();
+    start = !VtRacyLoad(&vtShared.purgerRunning);
+    VtRacyReadsEnd();
+    if (!start || !VtOption(PURGER)) {
+	return;
+    }
+    VtInit();
+    VtpLockAcquire(&vtShared.lock);
+    start = !vtShared.purgerRunning && VtOption(PURGER)
+	    && (vtShared.purgerFailed == 0
+	    || VtpNow() - vtShared.purgerFailed >= VT_PURGER_RETRY);
+    if (start) {
+	vtShared.purgerRunning = 1;
+	vtShared.purgerIdle = 0;
+    }
+    VtpLockRelease(&vtShared.lock);
+    if (start && !VtpThreadCreate(PurgerMain, NULL, NULL)) {
 	VtpLockAcquire(&vtShared.lock);
 	vtShared.purgerRunning = 0;
+	vtShared.purgerFailed = VtpNow() | 1;
 	VtpLockRelease(&vtShared.lock);
     }
 }
@@ -702,29 +733,39 @@ static void
 PurgerMain(
     void *data)
 {
+    uint32_t wake = 0;
+    int idle = 0;
+
     (void) data;
     for (;;) {
 	int64_t pause = VtOption(DECAY) / 2;
 	uint64_t keep;
-	int done;
 
+	if (idle) {
+	    VtpWait(&vtShared.purgerWake, wake, 0);
+	}
 	VtpSleep((unsigned) (pause < 5 ? 5 : pause > 100 ? 100 : pause));
 	VtpLockAcquire(&vtShared.lock);
+	if (!VtOption(PURGER)) {
+	    vtShared.purgerRunning = 0;
+	    vtShared.purgerIdle = 0;
+	    VtpLockRelease(&vtShared.lock);
+	    return;
+	}
 	VtSweep(0);
 	keep = VtReserveKeep(VtpNow());
 	if (vtShared.dirtyBytes + vtShared.parkedBytes > keep) {
 	    VtPurge(0, keep);
 	}
-	done = !VtOption(PURGER) || ((vtShared.dirtyBytes
-		| vtShared.parkedBytes) == 0 && !vtShared.sweepPending
-		&& !OrphansPending() && !atomic_load_explicit(
-		&vtShared.remoteFreed, memory_order_relaxed));
-	if (done) {
-	    vtShared.purgerRunning = 0;
+	idle = (vtShared.dirtyBytes | vtShared.parkedBytes) == 0
+		&& !vtShared.sweepPending && !OrphansPending()
+		&& !atomic_load_explicit(&vtShared.remoteFreed,
+		memory_order_relaxed);
+	if (idle) {
+	    vtShared.purgerIdle = 1;
+	    wake = atomic_load_explicit(&vtShared.purgerWake,
+		    memory_order_relaxed);
 	}
 	VtpLockRelease(&vtShared.lock);
-	if (done) {
-	    return;
-	}
     }
 }

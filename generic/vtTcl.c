@@ -503,6 +503,9 @@ ConfigCmd(
 	    instPtr->optionSet((VtOption) i, values[i]);
 	}
     }
+    if (set[VT_OPTION_PURGER]) {
+	instPtr->safePoint();		/* -purger 1 starts it now. */
+    }
     return TCL_OK;
 }
 
@@ -1039,6 +1042,8 @@ Vtalloc_Init(
 	}
     }
     Tcl_MutexUnlock(&blockMutex);
+    instPtr->safePoint();		/* Loading the package: the purger
+					 * may start (no lock is held). */
     Tcl_CreateObjCommand(interp, "vtalloc", VtallocObjCmd, NULL, NULL);
     return Tcl_PkgProvideEx(interp, "vtalloc", PACKAGE_VERSION,
 	    (void *) instPtr->apiPtr);

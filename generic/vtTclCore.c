@@ -64,6 +64,36 @@ CoreStart(void)
 /*
  *----------------------------------------------------------------------
  *
+ * pthread_create --
+ *
+ *	Tcl (Tcl_CreateThread, its notifier) or the program (NaviServer's
+ *	threads) creates a thread: the safe point where the purger starts
+ *	(VtPurgerSafePoint). Exported, so that it stands for the C
+ *	library's in every module loaded after libtcl.
+ *
+ * Results:
+ *	As the C library's pthread_create.
+ *
+ * Side effects:
+ *	A thread, and the purger's if it was not running.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VT_EXTERN int
+pthread_create(
+    pthread_t *threadPtr,
+    const pthread_attr_t *attrPtr,
+    void *(*proc)(void *),
+    void *arg)
+{
+    VtPurgerSafePoint();
+    return VtpCreatePthread(threadPtr, attrPtr, proc, arg);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * Vtalloc_ProcessInstance --
  *
  *	The vtalloc instance of the process, for the vtalloc package.

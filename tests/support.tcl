@@ -25,6 +25,7 @@ package require vtalloc
 
 testConstraint thread [expr {![catch {package require Thread 2.8}]}]
 testConstraint ownStats [expr {[dict get [vtalloc stats] mode] eq "package"}]
+testConstraint processMalloc [expr {![testConstraint ownStats]}]
 
 # A build without statistics (configure --disable-stats) keeps no counters
 # and no record of the bytes asked for: `vtalloc stats` leaves those keys

@@ -165,10 +165,10 @@ TestThreadExit(void)
     Baseline();
     pthread_barrier_init(&barrier, NULL, THREADS);
     for (i = 0; i < THREADS; i++) {
-	pthread_create(&threads[i], NULL, ExitWorker, (void *) (intptr_t) i);
+	TestThreadStart(&threads[i], ExitWorker, (void *) (intptr_t) i);
     }
     for (i = 0; i < THREADS; i++) {
-	pthread_join(threads[i], NULL);
+	TestThreadJoin(threads[i]);
     }
     pthread_barrier_destroy(&barrier);
     VtGetStats(&peak, NULL, NULL);
@@ -222,7 +222,7 @@ TestDecay(void)
     VtOptionSet(VT_OPTION_DECAY, 100);
     Baseline();
     pthread_barrier_init(&barrier, NULL, 2);
-    pthread_create(&thread, NULL, DecayWorker, NULL);
+    TestThreadStart(&thread, DecayWorker, NULL);
     pthread_barrier_wait(&barrier);
     for (waited = 0; waited < 5000 && !CommittedNear(
 	    (uint64_t) VtOption(RESERVE) + 4 * MIB); waited += 100) {
@@ -243,7 +243,7 @@ TestDecay(void)
     CHECK(stats.dirty == 0);
     CHECK(CommittedNear(4 * MIB));
     pthread_barrier_wait(&barrier);
-    pthread_join(thread, NULL);
+    TestThreadJoin(thread);
     pthread_barrier_destroy(&barrier);
     VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
 }
@@ -307,8 +307,8 @@ TestOrphans(void)
 
     VtOptionSet(VT_OPTION_DECAY, 100);
     Baseline();
-    pthread_create(&thread, NULL, OrphanWorker, NULL);
-    pthread_join(thread, NULL);
+    TestThreadStart(&thread, OrphanWorker, NULL);
+    TestThreadJoin(thread);
     VtGetStats(&stats, NULL, NULL);
     CHECK(stats.pagesOrphaned > 0);
     FreeChain(orphanChain, 0);
@@ -356,11 +356,11 @@ TestChurn(void)
     Baseline();
     for (round = 0; round < 1000 / SCALE; round++) {
 	for (i = 0; i < 2; i++) {
-	    pthread_create(&threads[i], NULL, ChurnWorker,
+	    TestThreadStart(&threads[i], ChurnWorker,
 		    (void *) (intptr_t) (round * 2 + i));
 	}
 	for (i = 0; i < 2; i++) {
-	    pthread_join(threads[i], NULL);
+	    TestThreadJoin(threads[i]);
 	}
 	VtGetStats(&stats, NULL, NULL);
 	if (stats.committed > most) {
@@ -437,20 +437,20 @@ TestTouched(void)
 
     VtOptionSet(VT_OPTION_DECAY, 3600000);
     Baseline();
-    pthread_create(&thread, NULL, TouchedWorker, NULL);
-    pthread_join(thread, NULL);
+    TestThreadStart(&thread, TouchedWorker, NULL);
+    TestThreadJoin(thread);
     VtGetStats(&stats, NULL, NULL);
     printf("    parked %llu pages, dirty %llu KiB\n",
 	    (unsigned long long) stats.pagesParked,
 	    (unsigned long long) (stats.dirty / 1024));
     CHECK(stats.pagesParked == VT_NBUCKETS);
     CHECK(stats.pagesInuse == base.pagesInuse);
-    pthread_create(&thread, NULL, FreeOnlyWorker, Vt_Malloc(100));
-    pthread_join(thread, NULL);
+    TestThreadStart(&thread, FreeOnlyWorker, Vt_Malloc(100));
+    TestThreadJoin(thread);
     VtGetStats(&stats, NULL, NULL);
     CHECK(stats.pagesParked == VT_NBUCKETS);
-    pthread_create(&thread, NULL, TouchedWorker, (void *) 1);
-    pthread_join(thread, NULL);
+    TestThreadStart(&thread, TouchedWorker, (void *) 1);
+    TestThreadJoin(thread);
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	same += touchedBlocks[bucket] != NULL;
     }
@@ -574,7 +574,7 @@ IdleOwner(
     Baseline();
     idleErrors = 0;
     pthread_barrier_init(&barrier, NULL, 2);
-    pthread_create(&thread, NULL, IdleWorker, NULL);
+    TestThreadStart(&thread, IdleWorker, NULL);
     pthread_barrier_wait(&barrier);
     for (sample = idleChain, i = 0; sample != NULL && i < SAMPLES;
 	    sample = *(void **) sample) {
@@ -624,7 +624,7 @@ IdleOwner(
 	CHECK(strstr(panicMessage, text) != NULL);
     }
     pthread_barrier_wait(&barrier);
-    pthread_join(thread, NULL);
+    TestThreadJoin(thread);
     pthread_barrier_destroy(&barrier);
     CHECK(idleErrors == 0);
     VtTrim();
@@ -725,8 +725,8 @@ TestIdleHolder(void)
 	    * vtBuckets[VtBucketOfSize(64)].reserved;
     holderBlocks = malloc(holderCount * sizeof(void *));
     pthread_barrier_init(&barrier, NULL, 3);
-    pthread_create(&builder, NULL, HolderBuilder, NULL);
-    pthread_create(&holder, NULL, Holder, NULL);
+    TestThreadStart(&builder, HolderBuilder, NULL);
+    TestThreadStart(&holder, Holder, NULL);
     pthread_barrier_wait(&barrier);
     pthread_barrier_wait(&barrier);
     VtGetStats(&stats, NULL, NULL);
@@ -750,8 +750,8 @@ TestIdleHolder(void)
     CHECK(stats.swept - base.swept >= HOLDER_PAGES);
     CHECK(stats.held == 0);
     pthread_barrier_wait(&barrier);
-    pthread_join(builder, NULL);
-    pthread_join(holder, NULL);
+    TestThreadJoin(builder);
+    TestThreadJoin(holder);
     pthread_barrier_destroy(&barrier);
     free(holderBlocks);
     VtTrim();
@@ -963,7 +963,7 @@ TestForkGhost(void)
     int i, status;
 
     pthread_barrier_init(&barrier, NULL, 2);
-    pthread_create(&thread, NULL, Ghost, NULL);
+    TestThreadStart(&thread, Ghost, NULL);
     for (i = 0; i < 64; i++) {
 	ghostHeld[i] = VtMalloc(64);
     }
@@ -976,7 +976,7 @@ TestForkGhost(void)
     }
     CHECK(status == 0);
     pthread_barrier_wait(&barrier);
-    pthread_join(thread, NULL);
+    TestThreadJoin(thread);
     pthread_barrier_destroy(&barrier);
     VtTrim();
 }

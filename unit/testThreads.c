@@ -210,7 +210,7 @@ TestStress(void)
     MailboxesOpen(THREADS);
     stressDone = 0;
     for (i = 0; i < THREADS; i++) {
-	pthread_create(&threads[i], NULL, StressThread, (void *) (intptr_t) i);
+	TestThreadStart(&threads[i], StressThread, (void *) (intptr_t) i);
     }
 
     /*
@@ -230,7 +230,7 @@ TestStress(void)
 	during = now;
     }
     for (i = 0; i < THREADS; i++) {
-	pthread_join(threads[i], NULL);
+	TestThreadJoin(threads[i]);
     }
     VtGetStats(&after, NULL, NULL);
     printf("    %ld ops/thread x %d threads: %llu allocs, %llu frees, "
@@ -304,8 +304,8 @@ TestOrphans(void)
     int i, intact = 1;
 
     VtGetStats(&before, NULL, NULL);
-    pthread_create(&thread, NULL, OrphanMaker, NULL);
-    pthread_join(thread, NULL);
+    TestThreadStart(&thread, OrphanMaker, NULL);
+    TestThreadJoin(thread);
     VtGetStats(&stats, NULL, NULL);
     CHECK(stats.threads == before.threads);
     CHECK(stats.pagesOrphaned >= ORPHAN_BLOCKS * 64 / VT_SLICE_SIZE);
@@ -320,8 +320,8 @@ TestOrphans(void)
     CHECK(COUNTED(stats.remoteFrees - before.remoteFrees
 	    == ORPHAN_BLOCKS));
     for (i = 0; i < 8; i++) {
-	pthread_create(&thread, NULL, OrphanReuser, NULL);
-	pthread_join(thread, NULL);
+	TestThreadStart(&thread, OrphanReuser, NULL);
+	TestThreadJoin(thread);
 	if (i == 0) {
 	    VtGetStats(&settled, NULL, NULL);
 	}
@@ -470,10 +470,10 @@ TestGiveSparse(void)
 
     VtGetStats(&before, NULL, NULL);
     pthread_barrier_init(&barrier, NULL, 2);
-    pthread_create(&maker, NULL, SparseMaker, NULL);
+    TestThreadStart(&maker, SparseMaker, NULL);
     pthread_barrier_wait(&barrier);
-    pthread_create(&taker, NULL, SparseTaker, other);
-    pthread_join(taker, NULL);
+    TestThreadStart(&taker, SparseTaker, other);
+    TestThreadJoin(taker);
     VtGetStats(&taken, NULL, NULL);
     for (i = 0; i < SPARSE_OTHER; i++) {
 	known += SparseKnown(VtPageOf(other[i]));
@@ -499,7 +499,7 @@ TestGiveSparse(void)
 
     sparseIntact = 1;
     pthread_barrier_wait(&barrier);
-    pthread_join(maker, NULL);
+    TestThreadJoin(maker);
     pthread_barrier_destroy(&barrier);
     for (i = 0; i < SPARSE_OTHER; i++) {
 	intact &= TestVerify(other[i], SPARSE_SIZE, (uint64_t) (1000000 + i));
@@ -589,11 +589,11 @@ TestChurn(void)
 
     for (round = 0; round < 300; round++) {
 	for (i = 0; i < 2; i++) {
-	    pthread_create(&threads[i], NULL, ChurnThread,
+	    TestThreadStart(&threads[i], ChurnThread,
 		    (void *) (intptr_t) (round * 2 + i));
 	}
 	for (i = 0; i < 2; i++) {
-	    pthread_join(threads[i], NULL);
+	    TestThreadJoin(threads[i]);
 	}
 	if (round == 0) {
 	    VtGetStats(&first, NULL, NULL);
@@ -686,7 +686,7 @@ TestHold(void)
     int i, drained;
 
     pthread_barrier_init(&barrier, NULL, 2);
-    pthread_create(&owner, NULL, HoldOwner, NULL);
+    TestThreadStart(&owner, HoldOwner, NULL);
     pthread_barrier_wait(&barrier);
     for (drained = 0; drained < 64 && (drained == 0
 	    || vtCachePtr->pages[bucket]->freePtr != NULL); drained++) {
@@ -741,8 +741,8 @@ TestHold(void)
 
     VtGetStats(&stats, NULL, NULL);
     given = stats.heldGivenBack;
-    pthread_create(&other, NULL, TrimThread, NULL);
-    pthread_join(other, NULL);
+    TestThreadStart(&other, TrimThread, NULL);
+    TestThreadJoin(other);
     VtGetStats(&stats, NULL, NULL);
     CHECK(vtCachePtr->heldBytes == 0 && vtCachePtr->held[bucket] == NULL);
     CHECK(stats.heldGivenBack - given == 2);
@@ -774,8 +774,8 @@ TestHold(void)
      */
 
     remote = RemoteCount(holdBlocks[30]);
-    pthread_create(&other, NULL, HoldAndExit, NULL);
-    pthread_join(other, NULL);
+    TestThreadStart(&other, HoldAndExit, NULL);
+    TestThreadJoin(other);
     CHECK(RemoteCount(holdBlocks[30]) >= remote + (VtPageOf(holdBlocks[30])
 	    == VtPageOf(holdBlocks[31]) ? 2 : 1));
 
@@ -784,7 +784,7 @@ TestHold(void)
      */
 
     pthread_barrier_wait(&barrier);
-    pthread_join(owner, NULL);
+    TestThreadJoin(owner);
     for (i = 7; i < HOLD_BLOCKS; i++) {
 	if ((i < 29 || i > 31)
 		&& (i < HOLD_FIRST || i >= HOLD_FIRST + VT_HOLD_MAX + 2)) {
@@ -879,16 +879,16 @@ TestHoldPins(void)
 
     VtGetStats(&before, NULL, NULL);
     pthread_barrier_init(&barrier, NULL, 3);
-    pthread_create(&builder, NULL, PinBuilder, NULL);
-    pthread_create(&freer, NULL, PinFreer, NULL);
+    TestThreadStart(&builder, PinBuilder, NULL);
+    TestThreadStart(&freer, PinFreer, NULL);
     pthread_barrier_wait(&barrier);
     VtGetStats(&built, NULL, NULL);
     pthread_barrier_wait(&barrier);
     pthread_barrier_wait(&barrier);
     VtGetStats(&after, NULL, NULL);
     pthread_barrier_wait(&barrier);
-    pthread_join(builder, NULL);
-    pthread_join(freer, NULL);
+    TestThreadJoin(builder);
+    TestThreadJoin(freer);
     printf("    pages in use: %llu built, %llu after (held %llu bytes)\n",
 	    (unsigned long long) (built.pagesInuse - before.pagesInuse),
 	    (unsigned long long) (after.pagesInuse - before.pagesInuse),
@@ -982,14 +982,14 @@ TestSweepRace(void)
     MailboxesOpen(2);
     sweepDone = 0;
     for (i = 0; i < 2; i++) {
-	pthread_create(&threads[i], NULL, SweepThread, (void *) (intptr_t) i);
+	TestThreadStart(&threads[i], SweepThread, (void *) (intptr_t) i);
     }
     for (trims = 0; sweepDone < 2; trims++) {
 	VtTrim();
 	VtpSleep(1);
     }
     for (i = 0; i < 2; i++) {
-	pthread_join(threads[i], NULL);
+	TestThreadJoin(threads[i]);
     }
     pthread_barrier_destroy(&barrier);
     VtTrim();

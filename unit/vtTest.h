@@ -161,6 +161,53 @@ TestVerify(
     return 1;
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestThreadStart, TestThreadJoin --
+ *
+ *	Start a joinable thread, and wait for it; a failure fails the test
+ *	program. The test harness is a front end: it creates threads, so
+ *	its thread creation is the safe point where the purger starts
+ *	(VtPurgerSafePoint), as libvtmalloc's pthread_create is.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	A thread; may start the purger.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static inline void
+TestThreadStart(
+    pthread_t *threadPtr,
+    void *(*proc)(void *),
+    void *arg)
+{
+    int result;
+
+    VtPurgerSafePoint();
+    result = pthread_create(threadPtr, NULL, proc, arg);
+    if (result != 0) {
+	fprintf(stderr, "cannot create a thread (error %d)\n", result);
+	exit(2);
+    }
+}
+
+static inline void
+TestThreadJoin(
+    pthread_t thread)
+{
+    int result = pthread_join(thread, NULL);
+
+    if (result != 0) {
+	fprintf(stderr, "cannot join a thread (error %d)\n", result);
+	exit(2);
+    }
+}
+
 #ifndef _WIN32
 /*
  * TestInChild runs body(data) in a child process and returns its exit

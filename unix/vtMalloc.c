@@ -12,7 +12,8 @@
  *
  *	Safe before anything is set up: the core needs no malloc, takes its
  *	memory from mmap and its lock is statically initialised; fork is
- *	handled by the core's atfork handlers.
+ *	handled by the core's atfork handlers. It also defines
+ *	pthread_create, the one safe point where its purger thread starts.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -41,6 +42,9 @@ VT_PUBLIC void *	pvalloc(size_t size);
 VT_PUBLIC size_t	malloc_usable_size(void *ptr);
 VT_PUBLIC int		malloc_trim(size_t pad);
 VT_PUBLIC const VtInstance *Vtalloc_ProcessInstance(void);
+VT_PUBLIC int		pthread_create(pthread_t *threadPtr,
+			    const pthread_attr_t *attrPtr,
+			    void *(*proc)(void *), void *arg);
 
 /*
  *----------------------------------------------------------------------
@@ -285,6 +289,36 @@ malloc_trim(
 {
     (void) pad;
     return VtTrim() != 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * pthread_create --
+ *
+ *	The program creates a thread: the safe point where the purger
+ *	starts (VtPurgerSafePoint), before the program's thread. A program
+ *	that never creates a thread never gets one; a forked child starts
+ *	its own at its first.
+ *
+ * Results:
+ *	As the C library's pthread_create.
+ *
+ * Side effects:
+ *	A thread, and the purger's if it was not running.
+ *
+ *----------------------------------------------------------------------
+ */
+
+int
+pthread_create(
+    pthread_t *threadPtr,
+    const pthread_attr_t *attrPtr,
+    void *(*proc)(void *),
+    void *arg)
+{
+    VtPurgerSafePoint();
+    return VtpCreatePthread(threadPtr, attrPtr, proc, arg);
 }
 
 /*

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
+#   include <linux/futex.h>
 #   include <linux/membarrier.h>
 #endif
 
@@ -455,6 +456,50 @@ ThreadMain(
     return NULL;
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpCreatePthread --
+ *
+ *	The C library's pthread_create, found once with dlsym(RTLD_NEXT):
+ *	libvtmalloc and the Tcl core build define a pthread_create of their
+ *	own (a safe point to start the purger, see VtPurgerSafePoint) that
+ *	calls this, and so does VtpThreadCreate. Called only where no lock
+ *	is held (never from a malloc-family call).
+ *
+ * Results:
+ *	As pthread_create; EAGAIN if the C library's cannot be found.
+ *
+ * Side effects:
+ *	A thread.
+ *
+ *----------------------------------------------------------------------
+ */
+
+typedef int (CreateProc)(pthread_t *threadPtr, const pthread_attr_t *attrPtr,
+	void *(*proc)(void *), void *arg);
+
+int
+VtpCreatePthread(
+    pthread_t *threadPtr,
+    const pthread_attr_t *attrPtr,
+    void *(*proc)(void *),
+    void *arg)
+{
+    static _Atomic(CreateProc *) createProc = NULL;
+    CreateProc *procPtr = atomic_load_explicit(&createProc,
+	    memory_order_acquire);
+
+    if (procPtr == NULL) {
+	procPtr = (CreateProc *) dlsym(RTLD_NEXT, "pthread_create");
+	if (procPtr == NULL) {
+	    return EAGAIN;
+	}
+	atomic_store_explicit(&createProc, procPtr, memory_order_release);
+    }
+    return procPtr(threadPtr, attrPtr, proc, arg);
+}
+
 int
 VtpThreadCreate(
     void (*proc)(void *),
@@ -491,7 +536,7 @@ VtpThreadCreate(
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
     }
-    result = pthread_create(&thread, &attr, ThreadMain, startPtr);
+    result = VtpCreatePthread(&thread, &attr, ThreadMain, startPtr);
     if (result == EINVAL && threadPtr == NULL) {
 	/*
 	 * The program's static thread-local storage, which glibc takes from
@@ -499,7 +544,7 @@ VtpThreadCreate(
 	 */
 
 	pthread_attr_setstacksize(&attr, stackSize);
-	result = pthread_create(&thread, &attr, ThreadMain, startPtr);
+	result = VtpCreatePthread(&thread, &attr, ThreadMain, startPtr);
     }
     pthread_attr_destroy(&attr);
     if (threadPtr == NULL) {
@@ -532,6 +577,64 @@ VtpSleep(
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
 	/* Sleep the rest. */
     }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpWait, VtpWake --
+ *
+ *	Sleep while a word holds a value, for at most some milliseconds (0:
+ *	no limit); wake a thread sleeping on the word. Linux: a private
+ *	futex, which takes no lock and allocates nothing, so that a wake
+ *	is safe anywhere. Elsewhere the wait is a sleep of at most 100 ms
+ *	and the wake does nothing: a sleeper sees the change within that.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	May block the calling thread; may wake another.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtpWait(
+    _Atomic uint32_t *wordPtr,
+    uint32_t value,
+    unsigned milliseconds)
+{
+#if defined(__linux__) && defined(SYS_futex)
+    struct timespec ts, *tsPtr = NULL;
+
+    if (milliseconds != 0) {
+	ts.tv_sec = milliseconds / 1000;
+	ts.tv_nsec = (long) (milliseconds % 1000) * 1000000L;
+	tsPtr = &ts;
+    }
+    if (atomic_load_explicit(wordPtr, memory_order_acquire) == value) {
+	syscall(SYS_futex, (uint32_t *) wordPtr, FUTEX_WAIT_PRIVATE, value,
+		tsPtr, NULL, 0);
+    }
+#else
+    if (atomic_load_explicit(wordPtr, memory_order_acquire) == value) {
+	VtpSleep(milliseconds == 0 || milliseconds > 100 ? 100
+		: milliseconds);
+    }
+#endif
+}
+
+void
+VtpWake(
+    _Atomic uint32_t *wordPtr)
+{
+#if defined(__linux__) && defined(SYS_futex)
+    syscall(SYS_futex, (uint32_t *) wordPtr, FUTEX_WAKE_PRIVATE, 1, NULL,
+	    NULL, 0);
+#else
+    (void) wordPtr;
+#endif
 }
 
 const char *

@@ -399,6 +399,41 @@ VtpSleep(
     Sleep(milliseconds);
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpWait, VtpWake --
+ *
+ *	Sleep while a word holds a value, for at most some milliseconds (0:
+ *	no limit); wake a thread sleeping on the word (WaitOnAddress, which
+ *	takes no lock of the program's and allocates nothing).
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	May block the calling thread; may wake another.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtpWait(
+    _Atomic uint32_t *wordPtr,
+    uint32_t value,
+    unsigned milliseconds)
+{
+    WaitOnAddress((volatile VOID *) wordPtr, &value, sizeof(value),
+	    milliseconds == 0 ? INFINITE : milliseconds);
+}
+
+void
+VtpWake(
+    _Atomic uint32_t *wordPtr)
+{
+    WakeByAddressSingle((PVOID) wordPtr);
+}
+
 const char *
 VtpGetEnv(
     const char *name)

@@ -6,8 +6,11 @@
 #	python3 building and printing data, gcc compiling a file (identical
 #	object), sort with several threads (identical output), a C++ program
 #	using new, delete and aligned new (when g++ is there), a shell
-#	pipeline; and VTALLOC_STATS=1 printing its summary at exit (also for
-#	a program that closes its standard error first). Prints
+#	pipeline, threads that create threads (a C program, python3's
+#	thread pools); and VTALLOC_STATS=1 printing its summary at exit
+#	(also for a program that closes its standard error first). A
+#	threaded program still running after 120 s is killed and reported
+#	hung. Prints
 #	"unit programs: P passed, F failed".
 #
 # Usage:
@@ -24,7 +27,9 @@ trap 'rm -rf "$work"' EXIT
 
 # Check NAME COMMAND...: run COMMAND without and with the preload (in
 # $work/plain and $work/vt) and compare the outputs it leaves in
-# $work/out.plain and $work/out.vt.
+# $work/out.plain and $work/out.vt. COMMAND runs its programs under
+# $watch: one killed (status 137) is reported hung.
+watch="timeout -s KILL 120"
 check() {
     name=$1
     shift
@@ -32,8 +37,12 @@ check() {
 	echo "  $name: skipped (fails without the preload too)"
 	return
     fi
-    LD_PRELOAD=$lib "$@" vt >"$work/log.vt" 2>&1 \
-	&& cmp -s "$work/out.plain" "$work/out.vt"
+    LD_PRELOAD=$lib "$@" vt >"$work/log.vt" 2>&1
+    status=$?
+    if [ $status = 137 ]; then
+	echo "hung: killed after 120 s" >>"$work/log.vt"
+    fi
+    [ $status = 0 ] && cmp -s "$work/out.plain" "$work/out.vt"
     outcome "$name" $? "$work/log.vt"
 }
 
@@ -109,6 +118,73 @@ closedstderr() {
 	| grep -o '^vtalloc: ' | head -1 | sed 's/$/summary/' >"$work/out.$1"
 }
 
+# Threads that create threads, which then exit (joined and detached):
+# a C program, and python3's thread pools with threads started from
+# threads.
+cthreads() {
+    if [ ! -x "$work/cthreads" ]; then
+	cat >"$work/cthreads.c" <<'C'
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+static atomic_int done;
+static void *leaf(void *a) {
+    char *p = malloc(3000);
+    memset(p, 1, 3000); usleep(200); free(p);
+    atomic_fetch_add(&done, 1);
+    return a;
+}
+static void *mid(void *a) {
+    for (int i = 0; i < 200; i++) {
+        pthread_t t;
+        if (pthread_create(&t, 0, leaf, 0) != 0) continue;
+        if (i % 4 == 3) pthread_detach(t); else pthread_join(t, 0);
+    }
+    return a;
+}
+int main(void) {
+    for (int round = 0; round < 10; round++) {
+        pthread_t t[4];
+        for (int i = 0; i < 4; i++) pthread_create(&t[i], 0, mid, 0);
+        for (int i = 0; i < 4; i++) pthread_join(t[i], 0);
+    }
+    while (atomic_load(&done) < 8000) usleep(1000);
+    printf("%d\n", atomic_load(&done));
+    return 0;
+}
+C
+	gcc -O2 -pthread -o "$work/cthreads" "$work/cthreads.c" || return 1
+    fi
+    $watch "$work/cthreads" >"$work/out.$1"
+}
+
+pythreads() {
+    py=$(command -v /usr/bin/python3 || command -v python3) || return 1
+    $watch "$py" -c '
+import concurrent.futures, threading
+def work(i):
+    s = "".join(str(j) for j in range(i % 300))
+    return len(s)
+def spawner(n):
+    total = []
+    def leaf(k):
+        total.append(sum(len(str(x)) for x in range(k % 500)))
+    for k in range(n):
+        t = threading.Thread(target=leaf, args=(k,))
+        t.start()
+        t.join()
+    return sum(total)
+with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+    a = sum(pool.map(work, range(20000)))
+with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+    b = sum(pool.map(spawner, [300] * 8))
+print(a, b)
+' >"$work/out.$1"
+}
+
 pipeline() {
     seq 1 200000 | sed 's/$/ vtalloc/' | tr a-z A-Z | sort -r \
 	| uniq -c | wc -l >"$work/out.$1"
@@ -119,6 +195,8 @@ check "gcc compiles a file (identical object)" compile
 check "sort --parallel=4 (threads, identical output)" parallelsort
 check "C++ new, delete and aligned new (g++)" cplusplus
 check "a shell pipeline" pipeline
+check "C threads that create threads (8,000)" cthreads
+check "python3 thread pools, threads started from threads" pythreads
 check "VTALLOC_STATS=1 prints a summary at exit" summary
 check "... also for a program that closes its standard error" closedstderr
 totals programs

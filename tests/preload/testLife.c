@@ -1,0 +1,542 @@
+/*
+ * testLife.c --
+ *
+ *	Tests of libvtmalloc in the lives of ordinary threaded programs, run
+ *	with LD_PRELOAD=libvtmalloc.so: threads that create threads (joined
+ *	and detached) by the ten thousand, the same in forked children of a
+ *	program whose threads keep allocating, threads whose last frees come
+ *	from the C library after their exit callbacks (no cache may outlive
+ *	them), the purger option turned on from inside the program, a
+ *	program that never creates a thread (it must never get one), and a
+ *	program that cannot create threads at all (memory must go back all
+ *	the same). Each runs in a child process under a watchdog: a hang is
+ *	killed with SIGKILL and reported as hung.
+ *
+ * Copyright (c) 2026 The vtalloc authors.
+ * See the file "license.terms" for information on usage and redistribution.
+ */
+
+#include "harness.h"
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define MIB (1024 * 1024)
+
+static _Atomic long leaves;		/* Leaf threads that ran. */
+static _Atomic int detachedLive;	/* Detached leaves not yet done. */
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * Leaf, Branch, Tree --
+ *
+ *	A thread tree: Tree starts `branches` threads and joins them; each
+ *	starts `perBranch` leaves one after the other, every second one
+ *	detached;
+ *	a leaf allocates, writes, waits a little and frees (no block crosses
+ *	threads: frees from other threads keep the purger busy, and the
+ *	hang this looks for came when the purger had gone idle).
+ *
+ * Results:
+ *	Tree: the leaves that ran.
+ *
+ * Side effects:
+ *	Threads.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *
+Leaf(
+    void *arg)
+{
+    char *p = malloc(3000), *q = malloc(100);
+
+    (void) arg;
+    memset(p, 1, 3000);
+    memset(q, 2, 100);
+    free(q);
+    usleep(300);			/* Long enough for the purger to go
+					 * idle now and then. */
+    free(p);
+    atomic_fetch_add(&leaves, 1);
+    return NULL;
+}
+
+static void *
+DetachedLeaf(
+    void *arg)
+{
+    Leaf(arg);
+    atomic_fetch_sub(&detachedLive, 1);
+    return NULL;
+}
+
+static void *
+Branch(
+    void *arg)
+{
+    long i, perBranch = (long) (intptr_t) arg;
+
+    for (i = 0; i < perBranch; i++) {
+	pthread_t thread;
+
+	if (i % 2 == 0) {
+	    if (pthread_create(&thread, NULL, Leaf, NULL) == 0) {
+		pthread_join(thread, NULL);
+	    }
+	} else {
+	    pthread_attr_t attr;
+
+	    pthread_attr_init(&attr);
+	    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	    atomic_fetch_add(&detachedLive, 1);
+	    if (pthread_create(&thread, &attr, DetachedLeaf, NULL) != 0) {
+		atomic_fetch_sub(&detachedLive, 1);
+	    }
+	    pthread_attr_destroy(&attr);
+	}
+    }
+    return NULL;
+}
+
+static long
+Tree(
+    int branches,
+    long perBranch)
+{
+    pthread_t threads[16];
+    int i;
+
+    atomic_store(&leaves, 0);
+    for (i = 0; i < branches; i++) {
+	pthread_create(&threads[i], NULL, Branch,
+		(void *) (intptr_t) perBranch);
+    }
+    for (i = 0; i < branches; i++) {
+	pthread_join(threads[i], NULL);
+    }
+    while (atomic_load(&detachedLive) > 0) {
+	sched_yield();
+    }
+    return atomic_load(&leaves);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * ThreadTree --
+ *
+ *	20,000 threads created by threads (25 trees of 4 branches of 200
+ *	leaves), joined and detached, in a new program. With the
+ *	purger started from inside free() (under the C library's lock on
+ *	its stack cache, which pthread_create takes too) this hung within
+ *	seconds.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+ThreadTreeChild(void)
+{
+    long n = 0;
+    int round;
+
+    for (round = 0; round < 25; round++) {
+	n += Tree(4, 200);
+    }
+    printf("    %ld leaf threads\n", n);
+    CHECK(n == 20000);
+}
+
+static void
+ThreadTreeProgram(void)
+{
+    execl("/proc/self/exe", "testLife", "tree", (char *) NULL);
+    _exit(3);
+}
+
+static void
+ThreadTree(void)
+{
+    CHECK(InChild(ThreadTreeProgram, 120) == 0);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * ForkTree --
+ *
+ *	A program whose threads keep allocating forks 40 children, each of
+ *	which creates 400 threads (joined and detached) and exits. Every
+ *	child must end.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static _Atomic int stopBusy;
+
+static void *
+Busy(
+    void *arg)
+{
+    void *blocks[64] = { NULL };
+    unsigned i = 0;
+
+    (void) arg;
+    while (!atomic_load(&stopBusy)) {
+	free(blocks[i % 64]);
+	blocks[i % 64] = malloc(16 + (i * 37) % 5000);
+	i++;
+    }
+    for (i = 0; i < 64; i++) {
+	free(blocks[i]);
+    }
+    return NULL;
+}
+
+static void
+ForkTreeChild(void)
+{
+    CHECK(Tree(4, 100) == 400);
+}
+
+static void
+ForkTree(void)
+{
+    pthread_t threads[3];
+    int i, hung = 0, bad = 0;
+
+    atomic_store(&stopBusy, 0);
+    for (i = 0; i < 3; i++) {
+	pthread_create(&threads[i], NULL, Busy, NULL);
+    }
+    for (i = 0; i < 40; i++) {
+	int result = InChild(ForkTreeChild, 30);
+
+	hung += result == 2;
+	bad += result == 1;
+    }
+    atomic_store(&stopBusy, 1);
+    for (i = 0; i < 3; i++) {
+	pthread_join(threads[i], NULL);
+    }
+    printf("    40 children: %d hung, %d failed\n", hung, bad);
+    CHECK(hung == 0 && bad == 0);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * LateFrees --
+ *
+ *	2,000 threads each leave the C library buffers that it frees after
+ *	the thread-exit callbacks (strerror of an unknown errno, strsignal,
+ *	a failed dlopen's message). No cache may stay behind for them: the
+ *	caches in use and the committed bytes stay flat (2,001 caches and
+ *	132 MB committed before).
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *
+LateFreer(
+    void *arg)
+{
+    int i = (int) (intptr_t) arg;
+    char *p = malloc(1000);
+
+    memset(p, 3, 1000);
+    if (strerror(100000 + i)[0] == '\0' || strsignal(100 + i % 20) == NULL
+	    || dlopen("/nonexistent/vtalloc-late-free.so", RTLD_NOW)
+	    != NULL) {
+	atomic_fetch_add(&leaves, 1000000);
+    }
+    free(p);
+    atomic_fetch_add(&leaves, 1);
+    return NULL;
+}
+
+static void
+LateFreesChild(void)
+{
+    VtStats before, after;
+    int i, j;
+
+    CHECK(Stats(&before));
+    atomic_store(&leaves, 0);
+    for (i = 0; i < 2000; i += 8) {
+	pthread_t threads[8];
+
+	for (j = 0; j < 8; j++) {
+	    pthread_create(&threads[j], NULL, LateFreer,
+		    (void *) (intptr_t) (i + j));
+	}
+	for (j = 0; j < 8; j++) {
+	    pthread_join(threads[j], NULL);
+	}
+    }
+    Stats(&after);
+    printf("    2000 threads: caches in use %llu -> %llu, committed %llu -> "
+	    "%llu KiB, rss %llu KiB\n", (unsigned long long) before.threads,
+	    (unsigned long long) after.threads,
+	    (unsigned long long) before.committed / 1024,
+	    (unsigned long long) after.committed / 1024,
+	    (unsigned long long) Rss() / 1024);
+    CHECK(atomic_load(&leaves) == 2000);
+    CHECK(after.threads <= before.threads + 1);
+    CHECK(after.committed <= before.committed + 8 * MIB);
+}
+
+static void
+LateFrees(void)
+{
+    CHECK(InChild(LateFreesChild, 120) == 0);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * PurgerTurnedOn --
+ *
+ *	A program started with VTALLOC_PURGER=0 turns the purger option on
+ *	(as `vtalloc config -purger 1` does) while memory waits to go back,
+ *	then allocates 280 bytes: that malloc must
+ *	not start a thread (it did, under a page lock, and spun for ever
+ *	when pthread_create's own calloc came back into the allocator), and
+ *	the program stays single-threaded until it creates a thread.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+PurgerTurnedOnChild(void)
+{
+    const VtInstance *instPtr = Instance();
+    char *p;
+    void *q;
+
+    CHECK(instPtr != NULL);
+    if (instPtr == NULL) {
+	return;
+    }
+    p = malloc(MIB);
+    memset(p, 5, MIB);
+    free(p);
+    instPtr->optionSet(VT_OPTION_PURGER, 1);
+    q = malloc(280);
+    CHECK(q != NULL);
+    free(q);
+    CHECK(Tasks() == 1);
+}
+
+static void
+PurgerOffAtStart(void)
+{
+    setenv("VTALLOC_PURGER", "0", 1);
+    execl("/proc/self/exe", "testLife", "purger-on", (char *) NULL);
+    _exit(3);
+}
+
+static void
+PurgerTurnedOn(void)
+{
+    CHECK(InChild(PurgerOffAtStart, 30) == 0);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * SingleThreaded --
+ *
+ *	A program that never creates a thread allocates and frees 64 MiB
+ *	over and over: it stays single-threaded (unshare(CLONE_NEWUSER),
+ *	which needs that, failed with EINVAL), and its freed memory still
+ *	goes back to the OS, from its own slow paths.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+Churn64(
+    size_t blockSize)
+{
+    size_t count = 64 * MIB / blockSize, i;
+    char **blocks = malloc(count * sizeof(char *));
+
+    for (i = 0; i < count; i++) {
+	blocks[i] = malloc(blockSize);
+	memset(blocks[i], 7, blockSize);
+    }
+    for (i = 0; i < count; i++) {
+	free(blocks[i]);
+    }
+    free(blocks);
+}
+
+static void
+ReleasedLater(
+    uint64_t *rssPtr)
+{
+    struct timespec pause = { 0, 100000000 };
+    int i;
+
+    for (i = 0; i < 6; i++) {
+	char *volatile p;
+
+	nanosleep(&pause, NULL);
+	p = malloc(200000);		/* A slow path. */
+	p[0] = 1;
+	free(p);
+    }
+    *rssPtr = Rss();
+}
+
+static void
+SingleThreadedChild(void)
+{
+    uint64_t peak, after;
+    int round;
+
+    for (round = 0; round < 3; round++) {
+	Churn64(round == 1 ? 4000 : 100);
+    }
+    peak = Rss();
+    Churn64(64);
+    ReleasedLater(&after);
+    printf("    threads %d, rss %llu KiB after the frees, %llu KiB later\n",
+	    Tasks(), (unsigned long long) peak / 1024,
+	    (unsigned long long) after / 1024);
+    CHECK(Tasks() == 1);
+    CHECK(after < 32 * (uint64_t) MIB);
+    if (unshare(CLONE_NEWUSER) != 0) {
+	printf("    unshare(CLONE_NEWUSER): %s\n", strerror(errno));
+	CHECK(errno != EINVAL);		/* EINVAL: not single-threaded. */
+    }
+}
+
+static void
+SingleThreaded(void)
+{
+    CHECK(InChild(SingleThreadedChild, 60) == 0);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * NoThreadsLeft --
+ *
+ *	A program that may not create threads (RLIMIT_NPROC, as `ulimit -u`
+ *	sets it; a root process drops to another user first, since the limit
+ *	does not bind root): its freed memory goes back to the OS all the
+ *	same (it stayed at 199 MiB when the purger could not start), and
+ *	frees stay as fast as with the purger off (each slow-path free tried
+ *	pthread_create again, 14 times slower).
+ *
+ *----------------------------------------------------------------------
+ */
+
+static double
+Seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double
+TimedChurn(void)
+{
+    double start = Seconds();
+    int i;
+
+    for (i = 0; i < 3; i++) {
+	Churn64(100);
+    }
+    return Seconds() - start;
+}
+
+static void *
+Nothing(
+    void *arg)
+{
+    return arg;
+}
+
+static void
+NoThreadsLeftChild(void)
+{
+    const VtInstance *instPtr = Instance();
+    struct rlimit limit = { 1, 1 };
+    pthread_t thread;
+    uint64_t after;
+    double limited, plain;
+
+    CHECK(instPtr != NULL);
+    if (instPtr == NULL) {
+	return;
+    }
+    instPtr->optionSet(VT_OPTION_PURGER, 0);
+    plain = TimedChurn();
+    instPtr->optionSet(VT_OPTION_PURGER, 1);
+    if (getuid() == 0 && setuid(65534) != 0) {
+	printf("    cannot leave root: skipped\n");
+	return;
+    }
+    CHECK(setrlimit(RLIMIT_NPROC, &limit) == 0);
+    if (pthread_create(&thread, NULL, Nothing, NULL) == 0) {
+	pthread_join(thread, NULL);
+	printf("    the limit does not bind here: skipped\n");
+	return;
+    }
+    limited = TimedChurn();
+    ReleasedLater(&after);
+    printf("    3 x 64 MiB churned in %.3f s (%.3f s with the purger off), "
+	    "rss %llu KiB later\n", limited, plain,
+	    (unsigned long long) after / 1024);
+    CHECK(after < 32 * (uint64_t) MIB);
+    CHECK(limited < 3 * plain + 0.05);
+}
+
+static void
+NoThreadsLeft(void)
+{
+    CHECK(InChild(NoThreadsLeftChild, 60) == 0);
+}
+
+int
+main(
+    int argc,
+    char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc == 2 && strcmp(argv[1], "purger-on") == 0) {
+	PurgerTurnedOnChild();		/* A new program, its purger off. */
+	return current;
+    }
+    if (argc == 2 && strcmp(argv[1], "tree") == 0) {
+	ThreadTreeChild();		/* A new program. */
+	return current;
+    }
+    if (Instance() == NULL) {
+	printf("testLife: run it with LD_PRELOAD=libvtmalloc.so\n");
+	return 1;
+    }
+    Run("threads that create threads (20,000)", ThreadTree);
+    Run("fork while threads allocate; children create threads",
+	    ForkTree);
+    Run("the C library's frees after thread exit leave no cache",
+	    LateFrees);
+    Run("the purger option turned on, then malloc", PurgerTurnedOn);
+    Run("a single-threaded program stays so and gives memory back",
+	    SingleThreaded);
+    Run("no thread can be created: memory goes back all the same",
+	    NoThreadsLeft);
+    printf("preload testLife: %d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
