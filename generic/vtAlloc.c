@@ -66,7 +66,7 @@ VtMallocSlow(
 	blockPtr = cachePtr->held[bucket];
 	if (blockPtr != NULL) {
 	    pagePtr = VtPageOf(blockPtr);
-	    cachePtr->held[bucket] = VtBlockTaken(blockPtr);
+	    cachePtr->held[bucket] = VtHeldTaken(blockPtr);
 	    cachePtr->heldCount[bucket]--;
 	    VtBump(&cachePtr->heldBytes, -(uint64_t) pagePtr->blockSize);
 	}

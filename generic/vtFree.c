@@ -15,6 +15,14 @@
 
 #include "vtInt.h"
 
+/*
+ * The secret that free-list links are mangled with, and its inverse
+ * (see VtLinkGet).
+ */
+
+uintptr_t vtLinkKey;
+uintptr_t vtLinkInverse;
+
 static void		RemotePush(VtPage *pagePtr, VtBlock *blockPtr);
 static void		SweepComing(VtCache *cachePtr, unsigned bucket);
 static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr);
@@ -185,6 +193,107 @@ VtBadLink(
 	    "or an overflow from the block before it)", (const void *) blockPtr,
 	    why);
 }
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtBadLinkFollowed --
+ *
+ *	VtBadLink with its arguments the other way round, for the
+ *	allocation fast path (VtLinkGet): with the block not the first
+ *	argument, gcc need not keep it in the first argument's register,
+ *	where the size came in (which cost the fast path a move).
+ *
+ * Results:
+ *	None; does not return.
+ *
+ * Side effects:
+ *	Panics.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtBadLinkFollowed(
+    const char *why,
+    const VtBlock *blockPtr)
+{
+    VtBadLink(blockPtr, why);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtLinkKeyInit --
+ *
+ *	Set the secret that free-list links are mangled with from a random
+ *	word: an odd number (so that its inverse modulo 2^64 undoes the
+ *	product) with bits set in its upper half, and that inverse.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Sets vtLinkKey and vtLinkInverse; called once, before any block is
+ *	freed.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtLinkKeyInit(
+    uintptr_t random)
+{
+    uintptr_t key = random | 1, inverse = key;
+    int i;
+
+    if ((key >> 32) == 0) {		/* The draw failed. */
+	key |= (uintptr_t) 0x9E3779B9 << 32;
+	inverse = key;
+    }
+    for (i = 0; i < 6; i++) {		/* Newton: the correct bits double
+					 * each time, from 3. */
+	inverse *= 2 - key * inverse;
+    }
+    vtLinkKey = key;
+    vtLinkInverse = inverse;
+}
+
+#if VT_HARDEN
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtLinkCheck --
+ *
+ *	The hardened build's check of a followed link: it must lead to the
+ *	start of a carved block of small blocks, of the same page for a
+ *	page's list (samePage).
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Panics (VtBadLink) if it does not.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtLinkCheck(
+    const VtBlock *blockPtr,
+    const VtBlock *nextPtr,
+    int samePage)
+{
+    VtPage *pagePtr = VtPageOf(nextPtr);
+    uint32_t index;
+
+    if ((samePage && pagePtr != VtPageOf(blockPtr))
+	    || pagePtr->state != VT_PAGE_SMALL
+	    || !VtSmallIndex(pagePtr, nextPtr, &index)) {
+	VtBadLink(blockPtr, "its free-list link was overwritten");
+    }
+}
+#endif
 
 #if VT_DEBUG
 /*
@@ -440,7 +549,7 @@ VtHeldGiveBack(
 	while (cachePtr->held[bucket] != NULL) {
 	    VtBlock *blockPtr = cachePtr->held[bucket];
 
-	    cachePtr->held[bucket] = VtLinkGet(blockPtr);
+	    cachePtr->held[bucket] = VtHeldLinkGet(blockPtr);
 	    RemotePush(VtPageOf(blockPtr), blockPtr);
 	    count++;
 	}

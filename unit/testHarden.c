@@ -3,9 +3,11 @@
  *
  *	Unit tests of the checks on damaged free blocks: a write after free
  *	or an overflow into a free block that changes its free-list link,
- *	its cookie or (debug builds) its fill. The hardened build (VT_HARDEN)
- *	and the debug build (VT_DEBUG) must panic, naming the block, when
- *	the block is next handed out; builds without them skip the test.
+ *	its cookie or (debug builds) its fill. Every build must panic,
+ *	naming the block, when a damaged link is followed (not hand out an
+ *	address the program wrote, or a block overlapping a live one); the
+ *	hardened build (VT_HARDEN) also when a damaged cookie is, the debug
+ *	build (VT_DEBUG) when a damaged fill is.
  *	Each case runs in a child process, since a panic leaves the page
  *	damaged.
  *
@@ -15,7 +17,15 @@
 
 #include "vtTest.h"
 
-#if VT_HARDEN || VT_DEBUG
+/*
+ * Free-list links are mangled and checked in every build; under
+ * valgrind (VT_VALGRIND) memcheck reports the damage itself, and the
+ * writes to free blocks below would be its errors.
+ */
+
+#define TEST_LINKS (!VT_VALGRIND)
+
+#if TEST_LINKS || VT_DEBUG
 /*
  * Run a damage procedure in a child and check that the allocator panics
  * with a message holding `text` and naming the damaged block.
@@ -24,10 +34,11 @@
 static void
 ExpectCorruption(
     int (*damage)(void *data),
+    void *data,
     const char *text)
 {
     char message[512];
-    int status = TestInChild(damage, NULL, message, sizeof(message));
+    int status = TestInChild(damage, data, message, sizeof(message));
 
     CHECK(status == TEST_PANICKED);
     CHECK(strstr(message, text) != NULL);
@@ -41,43 +52,82 @@ ExpectCorruption(
 
 /*
  * The damage: a block of 64 bytes is freed, written to, and the bucket is
- * asked for blocks again (the freed block comes first: LIFO).
+ * asked for blocks again (the freed block comes first: LIFO). A child
+ * that gets through returns 4 if the allocator handed out the address it
+ * wrote, or a block overlapping a live one.
  */
 
-#if VT_HARDEN
+#if TEST_LINKS
 static char target[64];
 
 static int
 LinkOverwritten(
     void *data)
 {
-    char *a = VtMalloc(64);
+    char *a = VtMalloc(64), *b, *c;
 
     (void) data;
     VtFree(a);
     *(char **) a = target;		/* A write after free. */
-    VtFree(VtMalloc(64));
-    VtFree(VtMalloc(64));
-    return 0;
+    b = VtMalloc(64);
+    c = VtMalloc(64);
+    return b == target || c == target ? 4 : 0;
 }
+
+/*
+ * An overflow from a live block into the free block after it: `data`
+ * bytes too many (1, 2 or 8), each changed so that the link is really
+ * damaged: in bits 4..15, which an encoding that only mixes in a secret
+ * with exclusive-or would let through its alignment test, to a block
+ * that overlaps a live one.
+ */
 
 static int
 Overflow(
     void *data)
 {
-    char *a = VtMalloc(64), *b = VtMalloc(64);
+    int bytes = (int) (intptr_t) data, i;
+    char *a = VtMalloc(64), *b = VtMalloc(64), *c = VtMalloc(64), *d, *e;
 
-    (void) data;
-    if (b != a + 64) {
+    if (b != a + 64 || c != b + 64) {
 	return 3;			/* Not neighbours: no test. */
     }
-    VtFree(b);
-    memset(a, 'A', 64 + 8);		/* Eight bytes too many. */
-    VtMalloc(64);
-    VtMalloc(64);
-    return 0;
+    VtFree(c);
+    VtFree(b);				/* b's link leads to c. */
+    for (i = 0; i < bytes; i++) {
+	a[64 + i] ^= (char) (i == 0 ? 0x40 : 0x01);
+    }
+    d = VtMalloc(64);
+    e = VtMalloc(64);
+    return (e > a - 64 && e < a + 64) || (e > d - 64 && e < d + 64)
+	    || e != c ? 4 : 0;
 }
 
+static void
+TestLink(void)
+{
+    ExpectCorruption(LinkOverwritten, NULL,
+	    "free-list link was overwritten");
+}
+
+static void
+TestOverflow(void)
+{
+    static const int bytes[] = {1, 2, 8};
+    int i;
+
+    for (i = 0; i < 3; i++) {
+	ExpectCorruption(Overflow, (void *) (intptr_t) bytes[i],
+		"free-list link was overwritten");
+	if (currentFailed) {
+	    printf("    %d bytes too many\n", bytes[i]);
+	    return;
+	}
+    }
+}
+#endif /* TEST_LINKS */
+
+#if VT_HARDEN
 static int
 CookieOverwritten(
     void *data)
@@ -92,21 +142,9 @@ CookieOverwritten(
 }
 
 static void
-TestLink(void)
-{
-    ExpectCorruption(LinkOverwritten, "free-list link was overwritten");
-}
-
-static void
-TestOverflow(void)
-{
-    ExpectCorruption(Overflow, "free-list link was overwritten");
-}
-
-static void
 TestCookie(void)
 {
-    ExpectCorruption(CookieOverwritten, "free cookie was overwritten");
+    ExpectCorruption(CookieOverwritten, NULL, "free cookie was overwritten");
 }
 #endif /* VT_HARDEN */
 
@@ -127,7 +165,7 @@ FillOverwritten(
 static void
 TestFillCheck(void)
 {
-    ExpectCorruption(FillOverwritten, "free fill was overwritten");
+    ExpectCorruption(FillOverwritten, NULL, "free fill was overwritten");
 }
 #endif /* VT_DEBUG */
 
@@ -173,12 +211,16 @@ main(void)
 {
     VtSetPanicProc(TestPanic);
     printf("testHarden (VT_HARDEN=%d, VT_DEBUG=%d)\n", VT_HARDEN, VT_DEBUG);
-#if VT_HARDEN
+#if TEST_LINKS
     RunTest("link overwritten after free", TestLink);
-    RunTest("overflow into a free block", TestOverflow);
+    RunTest("overflow of 1, 2 and 8 bytes into a free block", TestOverflow);
+#else
+    printf("  link checks: skipped (VT_VALGRIND=1)\n");
+#endif
+#if VT_HARDEN
     RunTest("cookie overwritten after free", TestCookie);
 #else
-    printf("  hardened checks: skipped (VT_HARDEN=0)\n");
+    printf("  cookie check: skipped (VT_HARDEN=0)\n");
 #endif
 #if VT_DEBUG
     RunTest("fill overwritten after free", TestFillCheck);
