@@ -116,6 +116,8 @@ LargeAlloc(
 		((size + VT_SLICE_SIZE - 1) >> VT_SLICE_SHIFT));
 	if (pagePtr != NULL) {
 	    pagePtr->state = VT_PAGE_LARGE;
+	    VtSegmentOf(pagePtr)->staleMask &=	/* A new block: see */
+		    ~((uint64_t) 1 << pagePtr->index);	/* VtRunFree. */
 	}
     }
     if (pagePtr != NULL) {

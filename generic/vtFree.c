@@ -25,7 +25,8 @@ uintptr_t vtLinkInverse;
 
 static void		RemotePush(VtPage *pagePtr, VtBlock *blockPtr);
 static void		SweepComing(VtCache *cachePtr, unsigned bucket);
-static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr);
+static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr,
+			    void *ptr);
 static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
 			    const char *what, const char *why);
 static VT_NOINLINE VtPage *FindOther(const void *ptr, VtPage *pagePtr,
@@ -80,7 +81,8 @@ FindBlock(
  * FindOther --
  *
  *	FindBlock for a pointer that is not the start of a carved small
- *	block: a large block, or a bad pointer.
+ *	block: a large block, or a bad pointer (at a slice where a freed
+ *	large block started: a double free of it, see VtRunFree).
  *
  * Results:
  *	See FindBlock.
@@ -104,10 +106,24 @@ FindOther(
     if (pagePtr->state == VT_PAGE_LARGE && ptr == pagePtr->start) {
 	return pagePtr;
     }
-    *whyPtr = pagePtr->state == VT_PAGE_FREE
-	    || (pagePtr->state == VT_PAGE_SMALL
-	    && VtLoad(&pagePtr->capacity) == 0)
-	    ? "in a free page (double free?)" : "not the start of a block";
+    if (pagePtr->state == VT_PAGE_FREE || (pagePtr->state == VT_PAGE_SMALL
+	    && VtLoad(&pagePtr->capacity) == 0)) {
+	*whyPtr = "in a free page (double free?)";
+	return NULL;
+    }
+    *whyPtr = "not the start of a block";
+    if (((uintptr_t) ptr & (VT_SLICE_SIZE - 1)) == 0) {
+	uint64_t stale;
+
+	VtRacyReadsBegin();		/* Written under the shared lock. */
+	stale = VtRacyLoad(&VtSegmentOf(ptr)->staleMask);
+	VtRacyReadsEnd();
+	if ((stale >> (((uintptr_t) ptr >> VT_SLICE_SHIFT)
+		& (VT_SLICES - 1))) & 1) {
+	    *whyPtr = "the large block that started there is already free "
+		    "(double free)";
+	}
+    }
     return NULL;
 }
 
@@ -364,7 +380,7 @@ VtFreeOther(
 	BadBlock(ptr, "free", why);
     }
     VtTrackFree(ptr);
-    FreeLarge(vtCachePtr, pagePtr);
+    FreeLarge(vtCachePtr, pagePtr, ptr);
 }
 
 /*
@@ -565,13 +581,16 @@ VtHeldGiveBack(
  * FreeLarge --
  *
  *	Free a large or huge block: its run goes back to the segment, or
- *	its segment back to the OS.
+ *	its segment back to the OS. FindBlock looked at the block without
+ *	the lock; under it the block is looked at again, so that of two
+ *	threads freeing the same block at once the second panics too.
  *
  * Results:
  *	None.
  *
  * Side effects:
- *	Takes the shared lock.
+ *	Takes the shared lock; panics, naming the pointer, on a double
+ *	free.
  *
  *----------------------------------------------------------------------
  */
@@ -579,7 +598,8 @@ VtHeldGiveBack(
 static VT_NOINLINE void
 FreeLarge(
     VtCache *cachePtr,
-    VtPage *pagePtr)
+    VtPage *pagePtr,
+    void *ptr)
 {
     VtSegment *segPtr = VtSegmentOf(pagePtr);
 
@@ -592,6 +612,12 @@ FreeLarge(
     }
 #endif
     VtSharedLock(cachePtr == &vtEmptyCache ? NULL : cachePtr, VT_NBUCKETS);
+    if (!VtSegmentKnown(ptr) || VtPageOf(ptr) != pagePtr
+	    || pagePtr->state != VT_PAGE_LARGE || pagePtr->start != ptr) {
+	VtSharedUnlock();
+	BadBlock(ptr, "free", "the block is already free (double free from "
+		"another thread)");
+    }
     if (segPtr->kind == VT_SEGMENT_HUGE) {
 	VtHugeFree(segPtr);
     } else {

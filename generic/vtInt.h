@@ -429,6 +429,10 @@ typedef struct VT_ALIGNED(128) VtPage {
     uint8_t slices;			/* Length of the run in slices. */
     uint8_t index;			/* First slice of the run. */
     uint8_t orphan;			/* In the shared orphan list. */
+    uint8_t fenceMask;			/* Slices of the page (bit 0: its
+					 * first) where a freed large block
+					 * started: see VtPageExtend. */
+    uint8_t fenced;			/* Blocks fenced off there. */
     union {
 	size_t requested;		/* Large block: bytes asked for. */
 	uint64_t freeSince;		/* Free run: VtpNow() when freed. */
@@ -477,6 +481,10 @@ struct VtSegment {
     VtSegment *prevPtr;
     size_t size;			/* Bytes reserved from the OS. */
     uint64_t committedMask;		/* Slices holding committed memory. */
+    uint64_t staleMask;			/* Slices where a large block started
+					 * that was freed since (slice 1: a
+					 * huge block's, before the segment
+					 * was mapped): see VtPageExtend. */
     uint32_t kind;			/* enum VtSegmentKind. */
     uint32_t usedSlices;		/* Slices in pages (not free). */
     uint32_t hugePages;			/* The OS was asked to back it with

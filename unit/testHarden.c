@@ -171,6 +171,260 @@ TestFillCheck(void)
 
 
 /*
+ * Double frees of large blocks (runs of whole slices) and huge blocks (a
+ * segment of their own), in every state the block's memory can be in by
+ * the second free: free, merged into a free run, reused by a page of
+ * small blocks at the block's address or with a block starting there,
+ * inside another large block, in a normal segment mapped where a huge
+ * block was. Each child returns 0 if the second free went through, 3 if
+ * it could not bring the memory into the state; every state must end in
+ * a panic naming the pointer. (A large block freed and the same address
+ * handed out again as a large block is the caller's new block: its free
+ * is a correct one.)
+ */
+
+static char *doubleFreed;
+
+static void
+DoubleFreePanic(
+    const char *message)
+{
+    char text[512];
+
+    snprintf(text, sizeof(text), "freed %p: %s", (void *) doubleFreed,
+	    message);
+    TestChildPanic(text);
+}
+
+static int
+LargeFreeTwice(
+    char *ptr)
+{
+    doubleFreed = ptr;
+    VtSetPanicProc(DoubleFreePanic);
+    VtFree(ptr);
+    return 0;
+}
+
+/*
+ * Three large blocks of one slice in a row; the middle one is freed, its
+ * neighbours `before` and `after` too if asked, and it is returned.
+ */
+
+static char *
+LargeFreed(
+    int freeBefore,
+    int freeAfter)
+{
+    char *x, *a, *y;
+    int tries;
+
+    for (tries = 0; tries < 64; tries++) {
+	x = VtMalloc(40000);
+	a = VtMalloc(40000);
+	y = VtMalloc(40000);
+	if (a == x + VT_SLICE_SIZE && y == a + VT_SLICE_SIZE) {
+	    VtFree(a);
+	    if (freeBefore) {
+		VtFree(x);
+	    }
+	    if (freeAfter) {
+		VtFree(y);
+	    }
+	    return a;
+	}
+    }
+    return NULL;
+}
+
+static int
+LargeNotReused(
+    void *data)
+{
+    char *a = LargeFreed(0, 0);
+
+    (void) data;
+    return a == NULL ? 3 : LargeFreeTwice(a);
+}
+
+static int
+LargeMerged(
+    void *data)
+{
+    char *a = LargeFreed(1, 0);
+    int merged;
+
+    (void) data;
+    if (a == NULL) {
+	return 3;
+    }
+    VtSharedLock(NULL, 0);		/* The purger changes runs. */
+    merged = VtPageOf(a)->state == VT_PAGE_FREE
+	    && VtPageOf(a)->start != (uint8_t *) a;
+    VtSharedUnlock();
+    return merged ? LargeFreeTwice(a) : 3;
+}
+
+/*
+ * Small blocks of `size` are allocated (up to 64 MiB of them) until one
+ * of their pages covers a and has carved the block that starts there (or
+ * fenced it off: see VtPageExtend); then a is freed again.
+ */
+
+static int
+SmallOver(
+    char *a,
+    size_t size,
+    int samePage)
+{
+    size_t i;
+
+    if (a == NULL) {
+	return 3;
+    }
+    for (i = 0; i < ((size_t) 64 << 20) / size; i++) {
+	VtPage *pagePtr;
+	int over;
+
+	VtSharedLock(NULL, 0);		/* The purger changes runs. */
+	pagePtr = VtSegmentKnown(a) ? VtPageOf(a) : &vtEmptyPage;
+	over = pagePtr->state == VT_PAGE_SMALL
+		&& (samePage ? pagePtr->start == (uint8_t *) a
+		: pagePtr->start <= (uint8_t *) a)
+		&& pagePtr->start + (size_t) VtLoad(&pagePtr->capacity)
+		* pagePtr->blockSize > (uint8_t *) a;
+	VtSharedUnlock();
+	if (over) {
+	    return LargeFreeTwice(a);
+	}
+	memset(VtMalloc(size), 1, 16);
+    }
+    return 3;
+}
+
+static int
+LargeSmallSame(
+    void *data)
+{
+    (void) data;
+    return SmallOver(LargeFreed(0, 0), 1000, 1);
+}
+
+static int
+LargeSmallBigBucket(
+    void *data)
+{
+    (void) data;
+    return SmallOver(LargeFreed(0, 0), 32768, 1);
+}
+
+static int
+LargeSmallInside(
+    void *data)
+{
+    (void) data;
+    return SmallOver(LargeFreed(1, 0), 2048, 0);	/* Pages of two
+							 * slices. */
+}
+
+static int
+LargeInsideLarge(
+    void *data)
+{
+    char *a = LargeFreed(1, 0), *b;
+
+    (void) data;
+    if (a == NULL) {
+	return 3;
+    }
+    b = VtMalloc(100000);			/* Two slices: a's run. */
+    if (b != a - VT_SLICE_SIZE) {
+	return 3;
+    }
+    return LargeFreeTwice(a);
+}
+
+static int
+HugeFreed(
+    void *data)
+{
+    char *h = VtMalloc(8 << 20);
+
+    (void) data;
+    VtFree(h);
+    return LargeFreeTwice(h);
+}
+
+/*
+ * A huge block whose segment is as large as a normal one: once it is
+ * unmapped, the next normal segment is likely mapped at its address, and
+ * the first page there starts where the block did.
+ */
+
+static int
+HugeThenSmall(
+    void *data)
+{
+    char *h = VtMalloc(VT_SEGMENT_SIZE - VT_SLICE_SIZE);
+
+    (void) data;
+    VtFree(h);
+    return SmallOver(h, 1000, 1);
+}
+
+static void
+ExpectDoubleFree(
+    int (*body)(void *data),
+    const char *state,
+    const char *why)
+{
+    char message[512], *endPtr;
+    int status = TestInChild(body, NULL, message, sizeof(message));
+    void *ptr = NULL;
+
+    CHECK(status == TEST_PANICKED);
+    CHECK(strncmp(message, "freed 0x", 8) == 0);
+    if (strncmp(message, "freed ", 6) == 0) {
+	char name[64];
+
+	ptr = (void *) (uintptr_t) strtoull(message + 6, &endPtr, 16);
+	snprintf(name, sizeof(name), "invalid block %p passed to free: ",
+		ptr);
+	CHECK(strstr(message, name) != NULL);
+    }
+    CHECK(strstr(message, why) != NULL);
+    if (currentFailed) {
+	printf("    %s: child status %d, message \"%s\"\n", state, status,
+		message);
+    }
+}
+
+static void
+TestLargeDoubleFree(void)
+{
+    static const struct {
+	int (*body)(void *data);
+	const char *state;
+    } cases[] = {
+	{LargeNotReused, "freed, not reused"},
+	{LargeMerged, "merged into a free run"},
+	{LargeSmallSame, "a page of small blocks at its address"},
+	{LargeSmallBigBucket, "a page of 32 KiB blocks at its address"},
+	{LargeSmallInside, "a page of small blocks over it"},
+	{LargeInsideLarge, "inside another large block"},
+	{HugeFreed, "huge, its segment unmapped"},
+	{HugeThenSmall, "huge, then small blocks of a normal segment there"}
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	ExpectDoubleFree(cases[i].body, cases[i].state,
+		cases[i].body == HugeFreed ? "already released"
+		: "double free");
+    }
+}
+
+/*
  * The checks must not fire on sound use: a workload through every bucket,
  * with frees in random order. It runs last, so that the children above
  * start from fresh pages.
@@ -227,6 +481,7 @@ main(void)
 #else
     printf("  fill check: skipped (VT_DEBUG=0)\n");
 #endif
+    RunTest("double free of large and huge blocks", TestLargeDoubleFree);
     RunTest("sound use passes the checks", TestSoundUse);
     return TestSummary("testHarden");
 }
