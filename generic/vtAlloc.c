@@ -66,7 +66,7 @@ VtMallocSlow(
 	blockPtr = cachePtr->held[bucket];
 	if (blockPtr != NULL) {
 	    pagePtr = VtPageOf(blockPtr);
-	    cachePtr->held[bucket] = VtBlockTaken(blockPtr);
+	    cachePtr->held[bucket] = VtHeldTaken(blockPtr);
 	    cachePtr->heldCount[bucket]--;
 	    VtBump(&cachePtr->heldBytes, -(uint64_t) pagePtr->blockSize);
 	}
@@ -116,6 +116,8 @@ LargeAlloc(
 		((size + VT_SLICE_SIZE - 1) >> VT_SLICE_SHIFT));
 	if (pagePtr != NULL) {
 	    pagePtr->state = VT_PAGE_LARGE;
+	    VtSegmentOf(pagePtr)->staleMask &=	/* A new block: see */
+		    ~((uint64_t) 1 << pagePtr->index);	/* VtRunFree. */
 	}
     }
     if (pagePtr != NULL) {

@@ -122,6 +122,7 @@ VtInit(void)
 	VtBucketsInit();
 	VtOptionsInit();
 	vtCookieKey = VtpRandom() | 1;
+	VtLinkKeyInit(VtpRandom());
 	VtpThreadExitInit(CacheExit);
 	VtpAtFork(ForkPrepare, ForkParent, ForkChild);
 	atomic_store_explicit(&initialized, 1, memory_order_release);

@@ -15,9 +15,18 @@
 
 #include "vtInt.h"
 
+/*
+ * The secret that free-list links are mangled with, and its inverse
+ * (see VtLinkGet).
+ */
+
+uintptr_t vtLinkKey;
+uintptr_t vtLinkInverse;
+
 static void		RemotePush(VtPage *pagePtr, VtBlock *blockPtr);
 static void		SweepComing(VtCache *cachePtr, unsigned bucket);
-static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr);
+static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr,
+			    void *ptr);
 static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
 			    const char *what, const char *why);
 static VT_NOINLINE VtPage *FindOther(const void *ptr, VtPage *pagePtr,
@@ -72,7 +81,8 @@ FindBlock(
  * FindOther --
  *
  *	FindBlock for a pointer that is not the start of a carved small
- *	block: a large block, or a bad pointer.
+ *	block: a large block, or a bad pointer (at a slice where a freed
+ *	large block started: a double free of it, see VtRunFree).
  *
  * Results:
  *	See FindBlock.
@@ -96,10 +106,24 @@ FindOther(
     if (pagePtr->state == VT_PAGE_LARGE && ptr == pagePtr->start) {
 	return pagePtr;
     }
-    *whyPtr = pagePtr->state == VT_PAGE_FREE
-	    || (pagePtr->state == VT_PAGE_SMALL
-	    && VtLoad(&pagePtr->capacity) == 0)
-	    ? "in a free page (double free?)" : "not the start of a block";
+    if (pagePtr->state == VT_PAGE_FREE || (pagePtr->state == VT_PAGE_SMALL
+	    && VtLoad(&pagePtr->capacity) == 0)) {
+	*whyPtr = "in a free page (double free?)";
+	return NULL;
+    }
+    *whyPtr = "not the start of a block";
+    if (((uintptr_t) ptr & (VT_SLICE_SIZE - 1)) == 0) {
+	uint64_t stale;
+
+	VtRacyReadsBegin();		/* Written under the shared lock. */
+	stale = VtRacyLoad(&VtSegmentOf(ptr)->staleMask);
+	VtRacyReadsEnd();
+	if ((stale >> (((uintptr_t) ptr >> VT_SLICE_SHIFT)
+		& (VT_SLICES - 1))) & 1) {
+	    *whyPtr = "the large block that started there is already free "
+		    "(double free)";
+	}
+    }
     return NULL;
 }
 
@@ -186,6 +210,107 @@ VtBadLink(
 	    why);
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtBadLinkFollowed --
+ *
+ *	VtBadLink with its arguments the other way round, for the
+ *	allocation fast path (VtLinkGet): with the block not the first
+ *	argument, gcc need not keep it in the first argument's register,
+ *	where the size came in (which cost the fast path a move).
+ *
+ * Results:
+ *	None; does not return.
+ *
+ * Side effects:
+ *	Panics.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtBadLinkFollowed(
+    const char *why,
+    const VtBlock *blockPtr)
+{
+    VtBadLink(blockPtr, why);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtLinkKeyInit --
+ *
+ *	Set the secret that free-list links are mangled with from a random
+ *	word: an odd number (so that its inverse modulo 2^64 undoes the
+ *	product) with bits set in its upper half, and that inverse.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Sets vtLinkKey and vtLinkInverse; called once, before any block is
+ *	freed.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtLinkKeyInit(
+    uintptr_t random)
+{
+    uintptr_t key = random | 1, inverse = key;
+    int i;
+
+    if ((key >> 32) == 0) {		/* The draw failed. */
+	key |= (uintptr_t) 0x9E3779B9 << 32;
+	inverse = key;
+    }
+    for (i = 0; i < 6; i++) {		/* Newton: the correct bits double
+					 * each time, from 3. */
+	inverse *= 2 - key * inverse;
+    }
+    vtLinkKey = key;
+    vtLinkInverse = inverse;
+}
+
+#if VT_HARDEN
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtLinkCheck --
+ *
+ *	The hardened build's check of a followed link: it must lead to the
+ *	start of a carved block of small blocks, of the same page for a
+ *	page's list (samePage).
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Panics (VtBadLink) if it does not.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtLinkCheck(
+    const VtBlock *blockPtr,
+    const VtBlock *nextPtr,
+    int samePage)
+{
+    VtPage *pagePtr = VtPageOf(nextPtr);
+    uint32_t index;
+
+    if ((samePage && pagePtr != VtPageOf(blockPtr))
+	    || pagePtr->state != VT_PAGE_SMALL
+	    || !VtSmallIndex(pagePtr, nextPtr, &index)) {
+	VtBadLink(blockPtr, "its free-list link was overwritten");
+    }
+}
+#endif
+
 #if VT_DEBUG
 /*
  *----------------------------------------------------------------------
@@ -255,7 +380,7 @@ VtFreeOther(
 	BadBlock(ptr, "free", why);
     }
     VtTrackFree(ptr);
-    FreeLarge(vtCachePtr, pagePtr);
+    FreeLarge(vtCachePtr, pagePtr, ptr);
 }
 
 /*
@@ -440,7 +565,7 @@ VtHeldGiveBack(
 	while (cachePtr->held[bucket] != NULL) {
 	    VtBlock *blockPtr = cachePtr->held[bucket];
 
-	    cachePtr->held[bucket] = VtLinkGet(blockPtr);
+	    cachePtr->held[bucket] = VtHeldLinkGet(blockPtr);
 	    RemotePush(VtPageOf(blockPtr), blockPtr);
 	    count++;
 	}
@@ -456,13 +581,16 @@ VtHeldGiveBack(
  * FreeLarge --
  *
  *	Free a large or huge block: its run goes back to the segment, or
- *	its segment back to the OS.
+ *	its segment back to the OS. FindBlock looked at the block without
+ *	the lock; under it the block is looked at again, so that of two
+ *	threads freeing the same block at once the second panics too.
  *
  * Results:
  *	None.
  *
  * Side effects:
- *	Takes the shared lock.
+ *	Takes the shared lock; panics, naming the pointer, on a double
+ *	free.
  *
  *----------------------------------------------------------------------
  */
@@ -470,7 +598,8 @@ VtHeldGiveBack(
 static VT_NOINLINE void
 FreeLarge(
     VtCache *cachePtr,
-    VtPage *pagePtr)
+    VtPage *pagePtr,
+    void *ptr)
 {
     VtSegment *segPtr = VtSegmentOf(pagePtr);
 
@@ -483,6 +612,12 @@ FreeLarge(
     }
 #endif
     VtSharedLock(cachePtr == &vtEmptyCache ? NULL : cachePtr, VT_NBUCKETS);
+    if (!VtSegmentKnown(ptr) || VtPageOf(ptr) != pagePtr
+	    || pagePtr->state != VT_PAGE_LARGE || pagePtr->start != ptr) {
+	VtSharedUnlock();
+	BadBlock(ptr, "free", "the block is already free (double free from "
+		"another thread)");
+    }
     if (segPtr->kind == VT_SEGMENT_HUGE) {
 	VtHugeFree(segPtr);
     } else {

@@ -40,18 +40,19 @@
  *   VT_DEBUG	0 (default). 1: invariant checkers (VtPageIsValid ...) run
  *		on every slow path; free blocks are filled with 0xDF and
  *		the fill is checked when the block is handed out again.
- *   VT_HARDEN	0 (default). 1: free-list links are stored encoded with
- *		the block's cookie and checked when followed, and a block
- *		being handed out must still carry its free cookie, so that
- *		a write after free or an overflow into a free block panics
- *		instead of steering the allocator.
+ *   VT_HARDEN	0 (default). 1: a followed free-list link must lead to
+ *		the start of a carved block, and a block being handed out
+ *		must still carry its free cookie. (Every build stores the
+ *		links mangled and checks them when followed: see
+ *		VtLinkGet.)
  *   VT_VALGRIND 0 (default). 1: blocks are announced to valgrind's
  *		memcheck (client requests), so that it reports leaks, reads
  *		of uninitialised bytes and use after free of vtalloc's
  *		blocks; free blocks are unaddressable.
  *
  * The checks that catch bad pointers (segment map, block alignment, free
- * cookie) are not knobs: they are part of every build.
+ * cookie) and damaged free-list links are not knobs: they are part of
+ * every build.
  *
  *----------------------------------------------------------------------
  */
@@ -359,7 +360,8 @@ typedef struct VtSegment VtSegment;
  */
 
 typedef struct VtBlock {
-    struct VtBlock *nextPtr;		/* Next free block of the page. */
+    uintptr_t link;			/* Next free block, mangled: see
+					 * VtLinkSet. */
     uintptr_t cookie;			/* VtCookie(block) while free. */
 } VtBlock;
 
@@ -427,6 +429,10 @@ typedef struct VT_ALIGNED(128) VtPage {
     uint8_t slices;			/* Length of the run in slices. */
     uint8_t index;			/* First slice of the run. */
     uint8_t orphan;			/* In the shared orphan list. */
+    uint8_t fenceMask;			/* Slices of the page (bit 0: its
+					 * first) where a freed large block
+					 * started: see VtPageExtend. */
+    uint8_t fenced;			/* Blocks fenced off there. */
     union {
 	size_t requested;		/* Large block: bytes asked for. */
 	uint64_t freeSince;		/* Free run: VtpNow() when freed. */
@@ -475,6 +481,10 @@ struct VtSegment {
     VtSegment *prevPtr;
     size_t size;			/* Bytes reserved from the OS. */
     uint64_t committedMask;		/* Slices holding committed memory. */
+    uint64_t staleMask;			/* Slices where a large block started
+					 * that was freed since (slice 1: a
+					 * huge block's, before the segment
+					 * was mapped): see VtPageExtend. */
     uint32_t kind;			/* enum VtSegmentKind. */
     uint32_t usedSlices;		/* Slices in pages (not free). */
     uint32_t hugePages;			/* The OS was asked to back it with
@@ -1051,40 +1061,105 @@ VtSideGet(
 
 /*
  * The header of a free block (its link and its cookie) is read and written
- * only through these. With VT_HARDEN the link is stored mixed with the
- * block's cookie and checked when read: it must lead to a 16-byte aligned
- * address of the same segment (every block of a page's free list is in
- * one page) or of another of vtalloc's segments (a thread's held blocks).
- * With VT_VALGRIND the header is opened to memcheck around each access,
- * since the rest of the time a free block is unaddressable.
+ * only through these. In every build a link is stored mangled, so that a
+ * write after free or an overflow into a free block cannot steer the
+ * allocator (make it hand out an address the program chose, or a block
+ * overlapping a live one): the stored word is the distance from the block
+ * to the next one (next ^ block) times vtLinkKey, an odd per-process
+ * secret, and is read back with the key's inverse (vtLinkInverse). The
+ * product carries a change of any stored bit into every bit above it, so
+ * a word written whole, or its low bytes overwritten by an overflow,
+ * decodes to a distance that the program cannot choose and that has,
+ * bar a chance of 2^-46, bits set that no link has.
+ *
+ * What a followed link must look like depends on the list:
+ *
+ *   VtLinkGet	  a page's free list or remote list: every block of it is
+ *		  in the page, so the distance is a multiple of 16 below the
+ *		  segment size. One test of the decoded word (VT_LINK_MASK)
+ *		  checks it: no more than a test of alignment alone. The end
+ *		  of a list (next NULL, distance the block's own address)
+ *		  fails that test and is told apart out of line.
+ *   VtHeldLinkGet a thread's held blocks (see VtFreeRemote), of pages in
+ *		  any segment, followed on slow paths only: a 16-byte
+ *		  aligned address in a segment of vtalloc's.
+ *
+ * VT_HARDEN adds that a link lead to the start of a carved block (of the
+ * same page, for a page's list), and that a block being handed out still
+ * carry its free cookie. With VT_VALGRIND the header is opened to memcheck
+ * around each access, since the rest of the time a free block is
+ * unaddressable.
  */
 
+#define VT_LINK_MASK	(~(uintptr_t) (VT_SEGMENT_SIZE - 1) \
+			    | (uintptr_t) (VT_ALIGN - 1))
+
+MODULE_SCOPE uintptr_t vtLinkKey;
+MODULE_SCOPE uintptr_t vtLinkInverse;
+MODULE_SCOPE void	VtLinkKeyInit(uintptr_t random);
 MODULE_SCOPE VT_NORETURN void VtBadLink(const VtBlock *blockPtr,
 			    const char *why);
+MODULE_SCOPE VT_NORETURN void VtBadLinkFollowed(const char *why,
+			    const VtBlock *blockPtr);
+#if VT_HARDEN
+MODULE_SCOPE void	VtLinkCheck(const VtBlock *blockPtr,
+			    const VtBlock *nextPtr, int samePage);
+#endif
 #if VT_DEBUG
 #   define VT_FREE_FILL	0xDF
 MODULE_SCOPE void	VtFillCheck(const VtPage *pagePtr,
 			    const VtBlock *blockPtr);
 #endif
 
+VT_INLINE uintptr_t
+VtLinkDistance(
+    const VtBlock *blockPtr)
+{
+    uintptr_t distance;
+
+    VtTrackOpen(blockPtr, sizeof(VtBlock));
+    distance = blockPtr->link * vtLinkInverse;
+    VtTrackClose(blockPtr, sizeof(VtBlock));
+    return distance;
+}
+
 VT_INLINE VtBlock *
 VtLinkGet(
     const VtBlock *blockPtr)
 {
-    uintptr_t link;
+    VtBlock *nextPtr;
+    uintptr_t distance = VtLinkDistance(blockPtr);
 
-    VtTrackOpen(blockPtr, sizeof(VtBlock));
-    link = (uintptr_t) blockPtr->nextPtr;
-    VtTrackClose(blockPtr, sizeof(VtBlock));
+    if (VT_UNLIKELY((distance & VT_LINK_MASK) != 0)
+	    && distance != (uintptr_t) blockPtr) {
+	VtBadLinkFollowed("its free-list link was overwritten", blockPtr);
+    }
+    nextPtr = (VtBlock *) (distance ^ (uintptr_t) blockPtr);
 #if VT_HARDEN
-    link ^= VtCookie(blockPtr);
-    if (VT_UNLIKELY(link != 0 && ((link & (VT_ALIGN - 1)) != 0
-	    || (((link ^ (uintptr_t) blockPtr) >> VT_SEGMENT_SHIFT) != 0
-	    && !VtSegmentKnown((void *) link))))) {
-	VtBadLink(blockPtr, "its free-list link was overwritten");
+    if (nextPtr != NULL) {
+	VtLinkCheck(blockPtr, nextPtr, 1);
     }
 #endif
-    return (VtBlock *) link;
+    return nextPtr;
+}
+
+VT_INLINE VtBlock *
+VtHeldLinkGet(
+    const VtBlock *blockPtr)
+{
+    VtBlock *nextPtr = (VtBlock *) (VtLinkDistance(blockPtr)
+	    ^ (uintptr_t) blockPtr);
+
+    if (nextPtr != NULL) {
+	if (VT_UNLIKELY(((uintptr_t) nextPtr & (VT_ALIGN - 1)) != 0
+		|| !VtSegmentKnown(nextPtr))) {
+	    VtBadLink(blockPtr, "its free-list link was overwritten");
+	}
+#if VT_HARDEN
+	VtLinkCheck(blockPtr, nextPtr, 0);
+#endif
+    }
+    return nextPtr;
 }
 
 VT_INLINE void
@@ -1093,19 +1168,16 @@ VtLinkSet(
     VtBlock *nextPtr)
 {
     VtTrackOpen(blockPtr, sizeof(VtBlock));
-#if VT_HARDEN
-    blockPtr->nextPtr = (VtBlock *) ((uintptr_t) nextPtr
-	    ^ VtCookie(blockPtr));
-#else
-    blockPtr->nextPtr = nextPtr;
-#endif
+    blockPtr->link = ((uintptr_t) nextPtr ^ (uintptr_t) blockPtr)
+	    * vtLinkKey;
     VtTrackClose(blockPtr, sizeof(VtBlock));
 }
 
 /*
- * Mark a block free, linked to nextPtr. The cookie is stored first: the
- * compiler may then reuse the key loaded for the double-free test (a store
- * through the link could alias it and force a reload).
+ * Mark a block free, linked to nextPtr (a page's list or a held list).
+ * The cookie is stored first: the compiler may then reuse the key loaded
+ * for the double-free test (a store through the link could alias it and
+ * force a reload).
  */
 
 VT_INLINE void
@@ -1154,15 +1226,14 @@ VtBlockIsFree(
 
 /*
  * Take the first block off a free list: returns the next one and clears
- * the block's cookie (a live block never carries it).
+ * the block's cookie (a live block never carries it). VtBlockTaken: a
+ * page's list; VtHeldTaken: a thread's held blocks.
  */
 
-VT_INLINE VtBlock *
-VtBlockTaken(
+VT_INLINE void
+VtCookieClear(
     VtBlock *blockPtr)
 {
-    VtBlock *nextPtr = VtLinkGet(blockPtr);
-
     VtTrackOpen(blockPtr, sizeof(VtBlock));
 #if VT_HARDEN
     if (VT_UNLIKELY(blockPtr->cookie != VtCookie(blockPtr))) {
@@ -1171,6 +1242,25 @@ VtBlockTaken(
 #endif
     blockPtr->cookie = 0;
     VtTrackClose(blockPtr, sizeof(VtBlock));
+}
+
+VT_INLINE VtBlock *
+VtBlockTaken(
+    VtBlock *blockPtr)
+{
+    VtBlock *nextPtr = VtLinkGet(blockPtr);
+
+    VtCookieClear(blockPtr);
+    return nextPtr;
+}
+
+VT_INLINE VtBlock *
+VtHeldTaken(
+    VtBlock *blockPtr)
+{
+    VtBlock *nextPtr = VtHeldLinkGet(blockPtr);
+
+    VtCookieClear(blockPtr);
     return nextPtr;
 }
 
@@ -1523,9 +1613,10 @@ VtPagePop(
  *	Allocate `size` bytes, 16-byte aligned. VtMallocWith takes the slow
  *	path as a parameter, so that an entry point that reacts to failure
  *	(a panic, errno) does it in its own slow path: its fast path then has
- *	no test of the result and no stack frame. The fast path is 27
- *	instructions (x86-64, gcc 12 -O2): 17 to find the page and pop the
- *	block, 1 for the counter, 7 for the side-array entry, 2 to return.
+ *	no test of the result and no stack frame. The fast path is 31
+ *	instructions (x86-64, gcc 12 -O2): 21 to find the page and pop the
+ *	block (4 of them to decode and check its link, see VtLinkGet), 1
+ *	for the counter, 7 for the side-array entry, 2 to return.
  *
  * Results:
  *	The block, or what slowProc returns (VtMalloc: NULL if the OS has no
@@ -1570,10 +1661,11 @@ VtMalloc(
  *
  *	Free a block. NULL is allowed. Inline in every entry point (Vt_Free,
  *	free, TclpFree ...), so that none pays a call on top. A free by the
- *	page's owner is 40 instructions (x86-64, gcc 12 -O2): 26 check the
+ *	page's owner is 42 instructions (x86-64, gcc 12 -O2): 26 check the
  *	pointer (vtalloc's segment, the start of a carved block, not already
- *	free), 2 count, the rest push the block and look at the page (one
- *	decrement and one branch: see VtUsed).
+ *	free), 2 count, the rest push the block (2 to mangle its link, see
+ *	VtLinkSet) and look at the page (one decrement and one branch: see
+ *	VtUsed).
  *
  * Results:
  *	None.

@@ -62,6 +62,9 @@ VtPageInit(
 	    >> infoPtr->sideShift) << infoPtr->sideWide);
     VtTrackOpen(side, VtSideBytes(infoPtr->blockSize, infoPtr->sideShift,
 	    infoPtr->sideWide, infoPtr->reserved));
+    pagePtr->fenceMask = (uint8_t) ((VtSegmentOf(pagePtr)->staleMask
+	    >> pagePtr->index) & (((uint64_t) 1 << pagePtr->slices) - 1));
+    pagePtr->fenced = 0;
     pagePtr->state = VT_PAGE_SMALL;
     atomic_store_explicit(&pagePtr->ownerPtr, ownerPtr, memory_order_relaxed);
 }
@@ -71,10 +74,17 @@ VtPageInit(
  *
  * VtPageExtend --
  *
- *	Carve the next blocks of a page whose free list is empty.
+ *	Carve the next blocks of a page whose free list is empty. A block
+ *	that starts where a freed large block started (fenceMask, from the
+ *	segment's staleMask) is fenced off: carved and marked free, but
+ *	never put on a list, so that a second free of the large block
+ *	panics as the double free it is instead of freeing a live small
+ *	block. At most one block per slice is fenced off, and only in pages
+ *	laid over such a slice.
  *
  * Results:
- *	1 if blocks were carved, 0 if the page is fully carved.
+ *	1 if blocks were carved onto the free list, 0 if the page is fully
+ *	carved.
  *
  * Side effects:
  *	Writes the free list links and cookies into the new blocks and marks
@@ -88,34 +98,43 @@ VtPageExtend(
     VtPage *pagePtr)
 {
     uint32_t capacity = VtLoad(&pagePtr->capacity);
-    uint32_t count = VT_CARVE_BYTES / pagePtr->blockSize;
-    uint8_t *firstPtr, *ptr;
-    VtBlock *blockPtr;
-    uint32_t i;
+    uint32_t count = VT_CARVE_BYTES / pagePtr->blockSize, n, i;
+    VtBlock *listPtr = pagePtr->freePtr, *blockPtr;
+    uint8_t *ptr;
+    int linked = 0;
 
-    if (capacity >= pagePtr->reserved) {
-	return 0;
-    }
     if (count == 0) {
 	count = 1;
     }
-    if (count > pagePtr->reserved - capacity) {
-	count = pagePtr->reserved - capacity;
-    }
-    firstPtr = pagePtr->start + (size_t) capacity * pagePtr->blockSize;
-    for (i = 0, ptr = firstPtr; i < count; i++, ptr += pagePtr->blockSize) {
-	blockPtr = (VtBlock *) ptr;
+    while (!linked && capacity < pagePtr->reserved) {
+	n = count < pagePtr->reserved - capacity ? count
+		: pagePtr->reserved - capacity;
+	for (i = n; i-- > 0; ) {	/* Backwards: the list ascends. */
+	    ptr = pagePtr->start + (size_t) (capacity + i)
+		    * pagePtr->blockSize;
+	    blockPtr = (VtBlock *) ptr;
 #if VT_DEBUG
-	memset(ptr + sizeof(VtBlock), VT_FREE_FILL,
-		pagePtr->blockSize - sizeof(VtBlock));
+	    memset(ptr + sizeof(VtBlock), VT_FREE_FILL,
+		    pagePtr->blockSize - sizeof(VtBlock));
 #endif
-	VtTrackClose(ptr, pagePtr->blockSize);
-	VtBlockFreed(blockPtr, (i + 1 < count)
-		? (VtBlock *) (ptr + pagePtr->blockSize) : pagePtr->freePtr);
+	    VtTrackClose(ptr, pagePtr->blockSize);
+	    if (VT_UNLIKELY(pagePtr->fenceMask != 0)
+		    && ((uintptr_t) ptr & (VT_SLICE_SIZE - 1)) == 0
+		    && ((pagePtr->fenceMask >> ((size_t) (ptr - pagePtr->start)
+		    >> VT_SLICE_SHIFT)) & 1)) {
+		VtBlockFreed(blockPtr, NULL);	/* Fenced off. */
+		pagePtr->fenced++;
+		continue;
+	    }
+	    VtBlockFreed(blockPtr, listPtr);
+	    listPtr = blockPtr;
+	    linked = 1;
+	}
+	capacity += n;
     }
-    pagePtr->freePtr = (VtBlock *) firstPtr;
-    VtStore(&pagePtr->capacity, capacity + count);
-    return 1;
+    pagePtr->freePtr = listPtr;
+    VtStore(&pagePtr->capacity, capacity);
+    return linked;
 }
 
 /*
@@ -158,6 +177,7 @@ VtPageCollect(
 	}
 	pagePtr->freePtr = NULL;
 	pagePtr->used -= (int32_t) VtUsed(pagePtr);
+	pagePtr->fenced = 0;
 	VtStore(&pagePtr->capacity, 0);
 	return;
     }
@@ -261,7 +281,7 @@ VtListRemove(
  *
  *	Check a page's invariants from its owner: every block of the local
  *	free list lies in the carved part, on a block boundary, and carries
- *	its cookie; free plus used blocks make the carved count.
+ *	its cookie; free, used and fenced-off blocks make the carved count.
  *
  * Results:
  *	1 if the page is consistent, 0 otherwise.
@@ -295,5 +315,5 @@ VtPageIsValid(
 	    return 0;
 	}
     }
-    return freeCount + VtUsed(pagePtr) == capacity;
+    return freeCount + VtUsed(pagePtr) + pagePtr->fenced == capacity;
 }

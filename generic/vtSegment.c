@@ -192,6 +192,7 @@ SegmentNew(
     segPtr->kind = kind;
     segPtr->hugePages = (uint32_t) hugePages;
     segPtr->committedMask = 1;
+    segPtr->staleMask = (uint64_t) 1 << 1;
     for (i = 0; i < VT_SLICES; i++) {
 	segPtr->pages[i].index = (uint8_t) i;
     }
@@ -434,7 +435,9 @@ VtRunAlloc(
  * VtRunFree --
  *
  *	Give a page's run back to its segment, merged with the free runs on
- *	either side.
+ *	either side. A large block's first slice is remembered as stale, so
+ *	that a second free of the block is still told from a free of a
+ *	small block that comes to start there (see VtPageExtend).
  *
  * Results:
  *	None.
@@ -449,6 +452,9 @@ void
 VtRunFree(
     VtPage *pagePtr)
 {
+    if (pagePtr->state == VT_PAGE_LARGE) {
+	VtSegmentOf(pagePtr)->staleMask |= (uint64_t) 1 << pagePtr->index;
+    }
     atomic_store_explicit(&pagePtr->ownerPtr, NULL, memory_order_relaxed);
     pagePtr->used = VT_USED_EMPTY;	/* Its flags too. */
     pagePtr->orphan = 0;

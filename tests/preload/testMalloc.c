@@ -347,16 +347,17 @@ TestFork(void)
 
 enum BadKind {
     BAD_DOUBLE, BAD_INTERIOR, BAD_STACK, BAD_GLOBAL, BAD_FOREIGN,
-    BAD_RELEASED, BAD_KINDS
+    BAD_RELEASED, BAD_LARGE_REUSED, BAD_KINDS
 };
 
 static const char *const badNames[] = {
-    "double", "interior", "stack", "global", "foreign", "released"
+    "double", "interior", "stack", "global", "foreign", "released",
+    "large, reused"
 };
 static const char *const badReasons[] = {
     "the block is already free (double free)", "not the start of a block",
     "not vtalloc's memory", "not vtalloc's memory", "not vtalloc's memory",
-    "already released"
+    "already released", "double free"
 };
 static const char *const releasedAlso = "in a free page";
 static char badGlobal[64];
@@ -392,6 +393,22 @@ BadPointer(
 	free(ptr);
 	malloc_trim(0);
 	break;
+    case BAD_LARGE_REUSED: {
+	/*
+	 * A large block freed, its memory taken by a page of small blocks
+	 * (the freed run is the one the next page is cut from), freed
+	 * again.
+	 */
+
+	int i;
+
+	ptr = malloc(100000);
+	free(ptr);
+	for (i = 0; i < 200; i++) {
+	    memset(malloc(1000), 1, 1000);
+	}
+	break;
+    }
     case BAD_KINDS:
 	break;
     }
