@@ -1279,12 +1279,17 @@ MODULE_SCOPE void	VtBucketsInit(void);
 
 /* vtSegment.c */
 MODULE_SCOPE VtPage *	VtRunAlloc(unsigned slices);
+MODULE_SCOPE VtPage *	VtRunTake(unsigned slices, unsigned align,
+			    uint64_t *dirtyPtr);
 MODULE_SCOPE void	VtRunFree(VtPage *pagePtr);
 MODULE_SCOPE size_t	VtRunDecommit(VtPage *runPtr);
 MODULE_SCOPE void	VtRunReset(VtPage *pagePtr, uint32_t carved);
 MODULE_SCOPE void	VtSegmentRelease(VtSegment *segPtr);
 MODULE_SCOPE VtPage *	VtHugeAlloc(size_t size, size_t offset);
 MODULE_SCOPE void	VtHugeFree(VtSegment *segPtr);
+MODULE_SCOPE void	VtHugeDetach(VtSegment *segPtr);
+MODULE_SCOPE VtPage *	VtHugeAttach(VtSegment *segPtr, size_t offset,
+			    size_t size);
 MODULE_SCOPE size_t	VtUsableSize(const VtPage *pagePtr);
 MODULE_SCOPE size_t	VtRequestedSize(const VtPage *pagePtr,
 			    const void *ptr);
@@ -1316,6 +1321,7 @@ MODULE_SCOPE void	VtCachePageEmptied(VtCache *cachePtr,
 /* vtAlloc.c (VtMalloc, the fast path, is inline: see below) */
 MODULE_SCOPE void *	VtMallocSlow(size_t size, VtCache *cachePtr);
 MODULE_SCOPE void *	VtMallocAligned(size_t size, size_t align);
+MODULE_SCOPE void *	VtMallocZeroed(size_t size);
 MODULE_SCOPE void *	VtRealloc(void *ptr, size_t size);
 
 /* vtFree.c (VtFree, the fast path, is inline: see below) */
@@ -1420,7 +1426,8 @@ MODULE_SCOPE const VtInstance *VtProcessInstance(void);
  *   VtpReserve	  reserve `size` bytes aligned on `align`; readable and
  *		  writable where the OS commits on touch. NULL on failure.
  *   VtpCommit	  make a reserved range usable (no-op on Unix). 0 on failure.
- *   VtpDecommit  give a range's memory back, keeping the address range.
+ *   VtpDecommit  give a range's memory back, keeping the address range; 0
+ *		  if the OS refused (the range keeps its contents).
  *   VtpReset	  give a committed range's memory back, keeping it usable
  *		  (its contents are lost).
  *   VtpHugePages ask the OS to back a range with huge pages from now on
@@ -1429,6 +1436,10 @@ MODULE_SCOPE const VtInstance *VtProcessInstance(void);
  *		  make every thread of the process pass a full memory
  *		  barrier before it returns. 0 if the OS cannot.
  *   VtpRelease	  give a reserved range back entirely.
+ *   VtpRemap	  resize a range of `size` bytes from VtpReserve (align as
+ *		  there) to `newSize`, its contents kept, in place or moved
+ *		  without copying (the old range is then gone). The address,
+ *		  or NULL if the OS cannot (the range is left as it was).
  *   VtpLockAcquire / VtpLockTry / VtpLockRelease
  *		  the shared cache's lock (VtpLock, statically initialised);
  *		  VtpLockTry returns 1 if it got the lock without waiting.
@@ -1463,11 +1474,13 @@ MODULE_SCOPE const VtInstance *VtProcessInstance(void);
 
 MODULE_SCOPE void *	VtpReserve(size_t size, size_t align);
 MODULE_SCOPE int	VtpCommit(void *ptr, size_t size);
-MODULE_SCOPE void	VtpDecommit(void *ptr, size_t size);
+MODULE_SCOPE int	VtpDecommit(void *ptr, size_t size);
 MODULE_SCOPE void	VtpReset(void *ptr, size_t size);
 MODULE_SCOPE void	VtpHugePages(void *ptr, size_t size, int on);
 MODULE_SCOPE int	VtpBarrierAll(void);
 MODULE_SCOPE void	VtpRelease(void *ptr, size_t size);
+MODULE_SCOPE void *	VtpRemap(void *ptr, size_t size, size_t newSize,
+			    size_t align);
 MODULE_SCOPE void	VtpLockAcquire(VtpLock *lockPtr);
 MODULE_SCOPE int	VtpLockTry(VtpLock *lockPtr);
 MODULE_SCOPE void	VtpLockRelease(VtpLock *lockPtr);

@@ -43,7 +43,11 @@ static uint64_t		RunDirty(const VtSegment *segPtr, unsigned first,
 static void		PageTouched(VtPage *pagePtr, uint32_t carved);
 static void		MarkTouched(VtSegment *segPtr, uint64_t from,
 			    uint64_t to);
+static void		SegmentOff(VtSegment *segPtr);
+static void		SegmentOn(VtSegment *segPtr);
 static void		SegmentUnlink(VtSegment *segPtr);
+static VtPage *		RunChooseAligned(unsigned slices, unsigned align,
+			    unsigned *firstPtr);
 static void		HugePagesOff(VtSegment *segPtr);
 static VtSegment *	SegmentNew(size_t size, enum VtSegmentKind kind);
 static void		RunInsert(VtSegment *segPtr, unsigned first,
@@ -105,6 +109,52 @@ RunMask(
 /*
  *----------------------------------------------------------------------
  *
+ * SegmentOff, SegmentOn --
+ *
+ *	Take a segment off the shared cache's list and out of the segment
+ *	map, or put it (back) on both.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Changes vtShared.segmentsPtr and vtSegmentMap.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+SegmentOff(
+    VtSegment *segPtr)
+{
+    if (segPtr->prevPtr != NULL) {
+	segPtr->prevPtr->nextPtr = segPtr->nextPtr;
+    } else {
+	vtShared.segmentsPtr = segPtr->nextPtr;
+    }
+    if (segPtr->nextPtr != NULL) {
+	segPtr->nextPtr->prevPtr = segPtr->prevPtr;
+    }
+    segPtr->nextPtr = segPtr->prevPtr = NULL;
+    MapMark(segPtr, 0);
+}
+
+static void
+SegmentOn(
+    VtSegment *segPtr)
+{
+    segPtr->prevPtr = NULL;
+    segPtr->nextPtr = vtShared.segmentsPtr;
+    if (segPtr->nextPtr != NULL) {
+	segPtr->nextPtr->prevPtr = segPtr;
+    }
+    vtShared.segmentsPtr = segPtr;
+    MapMark(segPtr, 1);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * SegmentUnlink --
  *
  *	Take a segment off the shared cache's list and out of the segment
@@ -125,15 +175,7 @@ SegmentUnlink(
 {
     size_t size = segPtr->size;
 
-    if (segPtr->prevPtr != NULL) {
-	segPtr->prevPtr->nextPtr = segPtr->nextPtr;
-    } else {
-	vtShared.segmentsPtr = segPtr->nextPtr;
-    }
-    if (segPtr->nextPtr != NULL) {
-	segPtr->nextPtr->prevPtr = segPtr->prevPtr;
-    }
-    MapMark(segPtr, 0);
+    SegmentOff(segPtr);
     vtShared.releasedBytes += VtSegmentCommitted(segPtr);
     VtTrackShow(segPtr, VT_HEADER_BYTES);
     VtpRelease(segPtr, size);
@@ -202,12 +244,7 @@ SegmentNew(
 	vtShared.hugeBytes += size;
     }
     VtTrackHide(segPtr, VT_HEADER_BYTES);
-    segPtr->nextPtr = vtShared.segmentsPtr;
-    if (segPtr->nextPtr != NULL) {
-	segPtr->nextPtr->prevPtr = segPtr;
-    }
-    vtShared.segmentsPtr = segPtr;
-    MapMark(segPtr, 1);
+    SegmentOn(segPtr);
     return segPtr;
 }
 
@@ -359,14 +396,76 @@ RunChoose(
 /*
  *----------------------------------------------------------------------
  *
- * VtRunAlloc --
+ * RunChooseAligned --
+ *
+ *	RunChoose for a run that must start on a multiple of `align` slices
+ *	(a power of two): among at most VT_RUN_LOOKS free runs that are long
+ *	enough but may not hold such a start, the first that does; else the
+ *	first run of the shortest length that always holds one (at least
+ *	slices + align - 1).
+ *
+ * Results:
+ *	The run, or NULL; *firstPtr is the aligned slice to start at.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VtPage *
+RunChooseAligned(
+    unsigned slices,
+    unsigned align,
+    unsigned *firstPtr)
+{
+    unsigned sure = slices + align - 1;
+    uint64_t lengths = vtShared.freeRunMask & (~(uint64_t) 0 << slices);
+    VtPage *runPtr;
+    int looks = 0;
+
+    for (; lengths != 0 && VT_CTZ64(lengths) < sure && looks < VT_RUN_LOOKS;
+	    lengths &= lengths - 1) {
+	for (runPtr = vtShared.freeRuns[VT_CTZ64(lengths)];
+		runPtr != NULL && looks < VT_RUN_LOOKS;
+		runPtr = runPtr->nextPtr, looks++) {
+	    unsigned first = (runPtr->index + align - 1) & ~(align - 1);
+
+	    if (first + slices <= (unsigned) runPtr->index + runPtr->slices) {
+		*firstPtr = first;
+		return runPtr;
+	    }
+	}
+    }
+    if (sure >= VT_SLICES) {
+	return NULL;
+    }
+    lengths = vtShared.freeRunMask & (~(uint64_t) 0 << sure);
+    if (lengths == 0) {
+	return NULL;
+    }
+    runPtr = vtShared.freeRuns[VT_CTZ64(lengths)];
+    *firstPtr = (runPtr->index + align - 1) & ~(align - 1);
+    return runPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtRunAlloc, VtRunTake --
  *
  *	Take a run of `slices` slices: from a free run that is long enough
  *	(split if longer, preferring committed memory), or a new segment.
+ *	VtRunTake can also start the run on a multiple of `align` slices (a
+ *	power of two, at most half a segment, with align + slices at most
+ *	VT_SLICES; 1: anywhere), and tells which of its slices held
+ *	committed memory before (the others read as zeros: fresh from the
+ *	OS, or decommitted since).
  *
  * Results:
  *	The page header of the run (state VT_PAGE_NONE, to be set up by the
- *	caller), or NULL if the OS has no memory.
+ *	caller), or NULL if the OS has no memory. *dirtyPtr, if given: the
+ *	segment's slice mask of the run's slices that were committed.
  *
  * Side effects:
  *	May reserve a segment; commits the run's memory.
@@ -378,14 +477,27 @@ VtPage *
 VtRunAlloc(
     unsigned slices)
 {
+    return VtRunTake(slices, 1, NULL);
+}
+
+VtPage *
+VtRunTake(
+    unsigned slices,
+    unsigned align,
+    uint64_t *dirtyPtr)
+{
     VtSegment *segPtr;
     VtPage *runPtr, *pagePtr;
-    unsigned length, first;
+    unsigned length, start, first = 0;
     uint64_t mask, freeSince;
     int fromEnd = 0;
 
     vtShared.takes++;
-    runPtr = RunChoose(slices, &fromEnd);
+    if (align <= 1) {
+	runPtr = RunChoose(slices, &fromEnd);
+    } else {
+	runPtr = RunChooseAligned(slices, align, &first);
+    }
     if (runPtr == NULL) {
 	segPtr = SegmentNew(VT_SEGMENT_SIZE, VT_SEGMENT_NORMAL);
 	if (segPtr == NULL) {
@@ -395,20 +507,25 @@ VtRunAlloc(
 	RunInsert(segPtr, 1, VT_SLICES - 1);
 	runPtr = &segPtr->pages[1];
 	runPtr->u.freeSince = VtpNow();
+	first = align;			/* The first aligned slice after the
+					 * header. */
+	fromEnd = 0;
     }
     segPtr = VtSegmentOf(runPtr);
     length = runPtr->slices;
-    first = runPtr->index;
+    start = runPtr->index;
     freeSince = runPtr->u.freeSince;
     RunUnlink(runPtr);
-    if (length > slices) {
-	unsigned rest = fromEnd ? first : first + slices;
-
-	RunInsert(segPtr, rest, length - slices);
-	segPtr->pages[rest].u.freeSince = freeSince;
-	if (fromEnd) {
-	    first += length - slices;
-	}
+    if (align <= 1) {
+	first = fromEnd ? start + length - slices : start;
+    }
+    if (first > start) {
+	RunInsert(segPtr, start, first - start);
+	segPtr->pages[start].u.freeSince = freeSince;
+    }
+    if (first + slices < start + length) {
+	RunInsert(segPtr, first + slices, start + length - first - slices);
+	segPtr->pages[first + slices].u.freeSince = freeSince;
     }
     pagePtr = &segPtr->pages[first];
     pagePtr->slices = (uint8_t) slices;
@@ -416,6 +533,9 @@ VtRunAlloc(
 
     mask = RunMask(first, slices);
     vtShared.dirtyBytes -= RunDirty(segPtr, first, slices);
+    if (dirtyPtr != NULL) {
+	*dirtyPtr = segPtr->committedMask & mask;
+    }
     if ((segPtr->committedMask & mask) != mask) {
 	if (!VtpCommit((uint8_t *) segPtr + first * VT_SLICE_SIZE,
 		slices * VT_SLICE_SIZE)) {
@@ -653,7 +773,9 @@ HugePagesOff(
  * VtRunDecommit --
  *
  *	Give back the memory of a free run's committed slices, keeping the
- *	address range (one call per stretch of committed slices).
+ *	address range (one call per stretch of committed slices). A stretch
+ *	the OS refused (Linux refuses locked memory) stays committed: a
+ *	slice that is not committed must read as zeros (see LargeTake).
  *
  * Results:
  *	The number of slices released.
@@ -669,8 +791,9 @@ VtRunDecommit(
     VtPage *runPtr)
 {
     VtSegment *segPtr = VtSegmentOf(runPtr);
-    uint64_t dirty = segPtr->committedMask
-	    & RunMask(runPtr->index, runPtr->slices);
+    uint64_t run = RunMask(runPtr->index, runPtr->slices);
+    uint64_t dirty = segPtr->committedMask & run;
+    uint64_t failed = 0, before;
     size_t count = VT_POPCOUNT64(dirty);
     uint64_t released;
     unsigned i;
@@ -680,18 +803,25 @@ VtRunDecommit(
 	unsigned first = VT_CTZ64(dirty);
 	unsigned length = VT_CTZ64(~(dirty >> first));
 
-	VtpDecommit((uint8_t *) segPtr + first * VT_SLICE_SIZE,
-		length * VT_SLICE_SIZE);
+	if (!VtpDecommit((uint8_t *) segPtr + first * VT_SLICE_SIZE,
+		length * VT_SLICE_SIZE)) {
+	    failed |= RunMask(first, length);	/* Still holds its data
+						 * (locked memory): still
+						 * committed and dirty. */
+	}
 	dirty &= ~RunMask(first, length);
     }
-    released = RunDirty(segPtr, runPtr->index, runPtr->slices);
+    before = RunDirty(segPtr, runPtr->index, runPtr->slices);
+    for (i = runPtr->index; i < runPtr->index + runPtr->slices; i++) {
+	if (!((failed >> i) & 1)) {
+	    segPtr->touched[i] = 0;
+	}
+    }
+    segPtr->committedMask &= ~(run & ~failed);
+    released = before - RunDirty(segPtr, runPtr->index, runPtr->slices);
     vtShared.dirtyBytes -= released;
     vtShared.releasedBytes += released;
-    for (i = runPtr->index; i < runPtr->index + runPtr->slices; i++) {
-	segPtr->touched[i] = 0;
-    }
-    segPtr->committedMask &= ~RunMask(runPtr->index, runPtr->slices);
-    return count;
+    return count - VT_POPCOUNT64(failed);
 }
 
 /*
@@ -830,6 +960,53 @@ VtHugeFree(
 {
     vtShared.hugeBytes -= segPtr->size;
     SegmentUnlink(segPtr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtHugeDetach, VtHugeAttach --
+ *
+ *	Around a resize of a huge block's mapping (see HugeResize in
+ *	vtAlloc.c), which is a system call made without the shared lock and
+ *	may move the segment: VtHugeDetach takes the segment off the list of
+ *	segments (nothing else reads its header meanwhile) and out of the
+ *	segment map; VtHugeAttach puts the segment, at its new address with
+ *	its new size in bytes, back and points its header at itself again,
+ *	the block `offset` bytes in. Shared lock held.
+ *
+ * Results:
+ *	VtHugeAttach: the block's page header.
+ *
+ * Side effects:
+ *	See SegmentOff, SegmentOn.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtHugeDetach(
+    VtSegment *segPtr)
+{
+    SegmentOff(segPtr);
+    vtShared.hugeBytes -= segPtr->size;
+}
+
+VtPage *
+VtHugeAttach(
+    VtSegment *segPtr,
+    size_t offset,
+    size_t size)
+{
+    VtPage *pagePtr = &segPtr->pages[1];
+
+    segPtr->size = size;
+    segPtr->map[0] = &segPtr->pages[0];
+    pagePtr->start = (uint8_t *) segPtr + offset;
+    RunMap(segPtr, 1, VT_SLICES - 1, pagePtr);
+    vtShared.hugeBytes += size;
+    SegmentOn(segPtr);
+    return pagePtr;
 }
 
 /*

@@ -12,6 +12,9 @@
  */
 
 #include "vtTest.h"
+#ifndef _WIN32
+#   include <sys/mman.h>
+#endif
 
 static int globalVariable;
 
@@ -377,6 +380,139 @@ TestRealloc(void)
 	VtFree(ptr);
 	printf("    appending to 256 KiB: %zu moves\n", moves);
     }
+
+    /*
+     * Growing by 4 KiB steps from 1 MiB to 48 MiB, past the largest run
+     * into huge blocks: the headroom stays, so the block is given more
+     * room about every quarter of growth (18 times), not at every slice
+     * (739 times, when the headroom was dropped above 1.6 MiB); its
+     * content is kept, and shrinking a huge block keeps it too.
+     */
+
+    {
+	size_t size, grows = 0, usable;
+
+	ptr = VtMalloc(1 << 20);
+	TestFill(ptr, 1 << 20, 5);
+	usable = Vt_UsableSize(ptr);
+	for (size = (1 << 20) + 4096; size <= (size_t) 48 << 20;
+		size += 4096) {
+	    ptr = VtRealloc(ptr, size);
+	    CHECK(ptr != NULL);
+	    grows += Vt_UsableSize(ptr) != usable;
+	    usable = Vt_UsableSize(ptr);
+	    ptr[size - 1] = (char) (size >> 12);
+	}
+	CHECK(grows >= 10 && grows <= 30);
+	CHECK(TestVerify(ptr, 1 << 20, 5));
+	for (size = (1 << 20) + 4096; size <= (size_t) 48 << 20
+		&& ptr[size - 1] == (char) (size >> 12); size += 4096) {
+	    /* Empty loop body. */
+	}
+	CHECK(size > (size_t) 48 << 20);
+	ptr = VtRealloc(ptr, 5 << 20);
+	CHECK(TestVerify(ptr, 1 << 20, 5) && Vt_UsableSize(ptr) < 6 << 20);
+	VtGetStats(&stats, NULL, NULL);
+	CHECK(Delta(stats.requested, before.requested) == 5 << 20);
+	VtFree(ptr);
+	VtGetStats(&stats, NULL, NULL);
+	CHECK(stats.huge == before.huge);
+	printf("    growing to 48 MiB by 4 KiB: %zu grows\n", grows);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestZeroed --
+ *
+ *	VtMallocZeroed (calloc): zeros where the memory was used before,
+ *	small or large, at any offset of the runs; and a huge block that is
+ *	not written (its memory stays out of the RSS).
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestZeroed(void)
+{
+    static const size_t sizes[] = { 100, 5000, 32768, 40000, 100000,
+	(size_t) 1 << 20, 1500000, (size_t) 3 << 20 };
+    char *dirty[40], *ptr;
+    size_t i, j, k, bad = 0;
+    uint64_t rss;
+#if !defined(_WIN32) && !defined(__SANITIZE_ADDRESS__) \
+	&& !defined(__SANITIZE_THREAD__)
+    VtStats stats;
+#endif
+
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (j = 0; j < 40; j++) {
+	    dirty[j] = VtMalloc(sizes[(i + j) % 8] + j * 4096);
+	    memset(dirty[j], 0xAB, sizes[(i + j) % 8] + j * 4096);
+	}
+	for (j = 0; j < 40; j += 2) {
+	    VtFree(dirty[j]);
+	}
+	for (j = 0; j < 40; j += 2) {
+	    dirty[j] = VtMallocZeroed(sizes[i] + j * 1000);
+	    for (k = 0; k < sizes[i] + j * 1000; k++) {
+		bad += dirty[j][k] != 0;
+	    }
+	}
+	for (j = 0; j < 40; j++) {
+	    VtFree(dirty[j]);
+	}
+    }
+    CHECK(bad == 0);
+    rss = VtpRss();
+    ptr = VtMallocZeroed((size_t) 256 << 20);
+    CHECK(ptr != NULL);
+    if (rss != 0 && !VT_VALGRIND) {
+	CHECK(VtpRss() < rss + (8 << 20));
+	if (currentFailed) {
+	    printf("    rss %llu KiB -> %llu KiB\n",
+		    (unsigned long long) rss >> 10,
+		    (unsigned long long) VtpRss() >> 10);
+	}
+    }
+    for (k = 0; k < (size_t) 256 << 20; k += 4096) {
+	bad += ptr[k] != 0;
+    }
+    CHECK(bad == 0);
+    VtFree(ptr);
+
+#if !defined(_WIN32) && !defined(__SANITIZE_ADDRESS__) \
+	&& !defined(__SANITIZE_THREAD__)
+    /*
+     * Locked memory, which the OS refuses to release, keeps its data: it
+     * stays committed (its segment mapped), and a zeroed block there is
+     * cleared. (The sanitizer runtimes make mlock do nothing.)
+     */
+
+    (void) VtTrim();
+    VtGetStats(&stats, NULL, NULL);
+    ptr = VtMalloc(1 << 20);
+    if (mlock(ptr, 1 << 20) == 0) {
+	uint64_t committed = stats.committed;
+	char *again;
+
+	memset(ptr, 0xAB, 1 << 20);
+	VtFree(ptr);
+	(void) VtTrim();
+	VtGetStats(&stats, NULL, NULL);
+	CHECK(stats.committed >= committed + (1 << 20));
+	again = VtMallocZeroed(1 << 20);
+	for (k = 0; k < (1 << 20); k++) {
+	    bad += again[k] != 0;
+	}
+	CHECK(bad == 0);
+	munlock(ptr, 1 << 20);
+	VtFree(again);
+    } else {
+	VtFree(ptr);
+    }
+#endif
 }
 
 /*
@@ -635,6 +771,36 @@ TestAligned(void)
 	}
     }
     CHECK(bad == 0);
+
+    /*
+     * Small blocks aligned above a slice are runs that share segments
+     * (a segment of its own each cost 36 KiB of header and 4 MiB of
+     * address space).
+     */
+
+    {
+	enum { COUNT = 1000 };
+	static char *blocks[COUNT];
+	VtStats stats;
+	int i;
+
+	Snapshot();
+	for (i = 0; i < COUNT; i++) {
+	    blocks[i] = VtMallocAligned(100, (size_t) 128 << 10);
+	    CHECK(blocks[i] != NULL
+		    && ((uintptr_t) blocks[i] & ((128 << 10) - 1)) == 0);
+	    memset(blocks[i], 3, 100);
+	}
+	VtGetStats(&stats, NULL, NULL);
+	CHECK(stats.huge == before.huge);
+	CHECK(stats.segments <= before.segments + COUNT / 30 + 2);
+	printf("    %d blocks aligned on 128 KiB: %llu segments more\n",
+		COUNT, (unsigned long long) (stats.segments
+		- before.segments));
+	for (i = 0; i < COUNT; i++) {
+	    VtFree(blocks[i]);
+	}
+    }
     CHECK(VtMallocAligned(10, 48) == NULL);
     CHECK(VtMallocAligned(10, VT_SEGMENT_SIZE) == NULL);
 }
@@ -701,6 +867,7 @@ main(void)
     RunTest("hot reuse", TestHotReuse);
     RunTest("bad pointers", TestBadPointers);
     RunTest("aligned", TestAligned);
+    RunTest("zeroed", TestZeroed);
     RunTest("api", TestApi);
     return TestSummary("testCore");
 }

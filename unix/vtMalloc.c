@@ -78,7 +78,8 @@ Nomem(
  * malloc, free, calloc, realloc, reallocarray --
  *
  *	The C allocation functions. realloc(ptr, 0) frees and returns NULL,
- *	as glibc does; calloc and reallocarray refuse a size that overflows.
+ *	as glibc does; calloc and reallocarray refuse a size that overflows;
+ *	calloc writes no memory that is fresh from the OS (VtMallocZeroed).
  *
  * Results:
  *	As in C; NULL with errno ENOMEM on failure.
@@ -124,10 +125,8 @@ calloc(
 	errno = ENOMEM;
 	return NULL;
     }
-    ptr = VtMalloc(total);
-    if (ptr != NULL) {
-	memset(ptr, 0, total);
-    }
+    ptr = VtMallocZeroed(total);	/* Clears only what is not fresh
+					 * from the OS. */
     return Nomem(ptr);
 }
 

@@ -94,7 +94,8 @@ VtpReserve(
  *	transparent huge pages or no longer (Linux), or unmap.
  *
  * Results:
- *	VtpCommit: 1.
+ *	VtpCommit: 1. VtpDecommit: 1, or 0 if the OS refused (locked
+ *	memory: the range keeps its contents).
  *
  * Side effects:
  *	The OS reclaims the memory.
@@ -112,12 +113,12 @@ VtpCommit(
     return 1;
 }
 
-void
+int
 VtpDecommit(
     void *ptr,
     size_t size)
 {
-    madvise(ptr, size, MADV_DONTNEED);
+    return madvise(ptr, size, MADV_DONTNEED) == 0;
 }
 
 void
@@ -192,6 +193,66 @@ VtpRelease(
     size_t pageSize = (size_t) sysconf(_SC_PAGESIZE);
 
     munmap(ptr, (size + pageSize - 1) & ~(pageSize - 1));
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpRemap --
+ *
+ *	Resize a mapping made by VtpReserve keeping its contents: on Linux
+ *	with mremap, in place if the addresses after it are free (or it
+ *	shrinks), else moved onto a new reservation with the same alignment
+ *	(the kernel moves the page tables: nothing is copied). Other systems
+ *	cannot.
+ *
+ * Results:
+ *	The mapping's address, or NULL (the mapping is then as it was).
+ *
+ * Side effects:
+ *	Maps and unmaps memory.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void *
+VtpRemap(
+    void *ptr,
+    size_t size,
+    size_t newSize,
+    size_t align)
+{
+#if defined(__linux__) && defined(MREMAP_MAYMOVE) && defined(MREMAP_FIXED)
+    size_t pageSize = (size_t) sysconf(_SC_PAGESIZE);
+    void *newPtr, *targetPtr;
+
+    size = (size + pageSize - 1) & ~(pageSize - 1);
+    newSize = (newSize + pageSize - 1) & ~(pageSize - 1);
+    if (newSize == 0) {
+	return NULL;
+    }
+    newPtr = mremap(ptr, size, newSize, 0);
+    if (newPtr != MAP_FAILED) {
+	return newPtr;
+    }
+    targetPtr = VtpReserve(newSize, align);
+    if (targetPtr == NULL) {
+	return NULL;
+    }
+    newPtr = mremap(ptr, size, newSize, MREMAP_MAYMOVE | MREMAP_FIXED,
+	    targetPtr);
+    if (newPtr == MAP_FAILED) {
+	VtpRelease(targetPtr, newSize);
+	return NULL;
+    }
+    return newPtr;
+#else
+    (void) ptr;
+    (void) size;
+    (void) newSize;
+    (void) align;
+    return NULL;
+#endif
 }
 
 /*

@@ -76,6 +76,8 @@ VtpReserve(
  *
  * Results:
  *	VtpCommit: 1 on success, 0 if the commit charge is exhausted.
+ *	VtpDecommit: 1, or 0 if the OS refused (the range keeps its
+ *	contents).
  *
  * Side effects:
  *	Changes the process's committed memory.
@@ -92,14 +94,12 @@ VtpCommit(
 	    || VirtualAlloc(ptr, size, MEM_COMMIT, PAGE_READWRITE) != NULL;
 }
 
-void
+int
 VtpDecommit(
     void *ptr,
     size_t size)
 {
-    if (size != 0) {
-	VirtualFree(ptr, size, MEM_DECOMMIT);
-    }
+    return size == 0 || VirtualFree(ptr, size, MEM_DECOMMIT);
 }
 
 void
@@ -154,6 +154,37 @@ VtpRelease(
 {
     (void) size;
     VirtualFree(ptr, 0, MEM_RELEASE);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpRemap --
+ *
+ *	Resize a reservation keeping its contents: Windows cannot (a
+ *	reservation neither grows nor moves), so the caller copies.
+ *
+ * Results:
+ *	NULL.
+ *
+ * Side effects:
+ *	None.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void *
+VtpRemap(
+    void *ptr,
+    size_t size,
+    size_t newSize,
+    size_t align)
+{
+    (void) ptr;
+    (void) size;
+    (void) newSize;
+    (void) align;
+    return NULL;
 }
 
 /*

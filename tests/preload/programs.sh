@@ -8,9 +8,10 @@
 #	using new, delete and aligned new (when g++ is there), a shell
 #	pipeline, threads that create threads (a C program, python3's
 #	thread pools); and VTALLOC_STATS=1 printing its summary at exit
-#	(also for a program that closes its standard error first). A
-#	threaded program still running after 120 s is killed and reported
-#	hung. Prints
+#	(also for a program that closes its standard error first); and two
+#	figures against glibc's in the same run: the time of a realloc
+#	growth, the RSS of aligned blocks. A threaded program still running
+#	after 120 s is killed and reported hung. Prints
 #	"unit programs: P passed, F failed".
 #
 # Usage:
@@ -190,6 +191,94 @@ pipeline() {
 	| uniq -c | wc -l >"$work/out.$1"
 }
 
+# Ratio NAME LIMIT SOURCE ARGS: build the C program SOURCE (it prints one
+# figure, a time or a size), run it without and with the preload, the best
+# of three runs each, and check that the preloaded figure is at most LIMIT
+# times glibc's (a peer measured in the same run, not an absolute figure).
+ratio() {
+    name=$1 limit=$2 src=$3
+    shift 3
+    if ! gcc -O2 -o "$work/ratio" "$src" 2>"$work/log.ratio"; then
+	outcome "$name" 1 "$work/log.ratio"
+	return
+    fi
+    plain= vt=
+    for i in 1 2 3; do
+	p=$("$work/ratio" "$@" 2>>"$work/log.ratio") || p=
+	v=$(LD_PRELOAD=$lib timeout 60 "$work/ratio" "$@" \
+	    2>>"$work/log.ratio") || v=
+	if [ -z "$v" ]; then
+	    echo "    no figure with the preload (or over 60 s)" \
+		>>"$work/log.ratio"
+	    vt= plain=
+	    break
+	fi
+	plain=$(echo "$plain $p" | awk '{ m = $1; for (i = 2; i <= NF; i++)
+	    if ($i < m) m = $i; print m }')
+	vt=$(echo "$vt $v" | awk '{ m = $1; for (i = 2; i <= NF; i++)
+	    if ($i < m) m = $i; print m }')
+    done
+    echo "    glibc $plain, vtalloc $vt" >>"$work/log.ratio"
+    echo "    $name: glibc $plain, vtalloc $vt"
+    [ -n "$plain" ] && [ -n "$vt" ] \
+	&& awk -v p="$plain" -v v="$vt" -v l="$limit" \
+	    'BEGIN { exit !(v <= l * p) }'
+    outcome "$name" $? "$work/log.ratio"
+}
+
+# A block grown by 4 KiB steps to 128 MiB (seconds): realloc keeps its
+# headroom at every size, and a huge block grows with mremap.
+cat >"$work/grow.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+int main(void) {
+    size_t size;
+    char *p = NULL;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (size = 4096; size <= ((size_t) 128 << 20); size += 4096) {
+        if ((p = realloc(p, size)) == NULL) return 1;
+        p[size - 1] = 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("%.3f\n", (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9
+        + 0.01);
+    return 0;
+}
+C
+
+# 100,000 blocks of 100 bytes aligned on 128 KiB (MiB of RSS): no segment
+# header each.
+cat >"$work/aligned.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+static long rss(void) {
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f == NULL || fscanf(f, "%ld %ld", &pages, &resident) != 2) exit(1);
+    fclose(f);
+    return resident * 4096;
+}
+int main(void) {
+    enum { COUNT = 100000 };
+    static void *blocks[COUNT];
+    long before = rss();
+    int i;
+    for (i = 0; i < COUNT; i++) {
+        if (posix_memalign(&blocks[i], 128 << 10, 100) != 0) return 1;
+        memset(blocks[i], 1, 100);
+    }
+    printf("%ld\n", ((rss() - before) >> 20) + 1);
+    return 0;
+}
+C
+
+ratio "realloc growth to 128 MiB in 4 KiB steps (seconds, within 3x)" 3 \
+    "$work/grow.c"
+ratio "100,000 blocks aligned on 128 KiB (MiB of RSS, within 1.2x)" 1.2 \
+    "$work/aligned.c"
 check "python3 builds and prints data" python
 check "gcc compiles a file (identical object)" compile
 check "sort --parallel=4 (threads, identical output)" parallelsort

@@ -3,11 +3,12 @@
  *
  *	Tests of libvtmalloc's entry points, as a program built against the
  *	C library and run with LD_PRELOAD=libvtmalloc.so: alignment, zero
- *	sizes, overflow, usable size, realloc growth and shrink, frees from
- *	other threads, fork in a threaded program, malloc_trim, and bad
- *	pointers (each in a child process, which must abort with a message
- *	naming the pointer). It first checks that the preloaded allocator is
- *	really the one answering.
+ *	sizes, overflow, calloc (zeros, and no RSS for fresh memory), usable
+ *	size, realloc growth and shrink, frees from other threads, fork in a
+ *	threaded program, malloc_trim, and bad pointers (each in a child
+ *	process, which must abort with a message naming the pointer). It
+ *	first checks that the preloaded allocator is really the one
+ *	answering.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -123,6 +124,8 @@ TestBasics(void)
     CHECK(malloc_usable_size(NULL) == 0);
 }
 
+static long		Rss(void);
+
 static void
 TestCalloc(void)
 {
@@ -150,6 +153,42 @@ TestCalloc(void)
     p = calloc(0, 10);
     CHECK(p != NULL);
     free(p);
+
+    /*
+     * A large block over memory used before is cleared; 512 MiB fresh
+     * from the OS is not written (glibc's RSS grows by 0 too).
+     */
+
+    p = malloc(3 << 20);
+    memset(p, 0xAB, 3 << 20);
+    free(p);
+    p = malloc(300000);
+    memset(p, 0xCD, 300000);
+    free(p);
+    p = calloc(1, 1 << 20);
+    CHECK(p != NULL);
+    for (i = 0, zero = 1; i < (1 << 20); i++) {
+	zero &= p[i] == 0;
+    }
+    CHECK(zero);
+    free(p);
+    {
+	long before = Rss(), after;
+
+	p = calloc(512, 1 << 20);
+	after = Rss();
+	CHECK(p != NULL && after - before < 16L << 20);
+	if (current) {
+	    printf("    calloc 512 MiB: rss %ld -> %ld KiB\n", before >> 10,
+		    after >> 10);
+	}
+	for (i = 0, zero = 1; p != NULL && i < ((size_t) 512 << 20);
+		i += 4096) {
+	    zero &= p[i] == 0;
+	}
+	CHECK(zero);
+	free(p);
+    }
 }
 
 /*
