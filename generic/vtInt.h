@@ -28,6 +28,16 @@
 #include "vtalloc.h"
 
 /*
+ * The core is for 64-bit targets only: addresses of 48 bits and more are
+ * shifted and packed into 64-bit words (the segment map, free cookies),
+ * which a 32-bit word cannot hold (configure refuses such a target too).
+ */
+
+#if UINTPTR_MAX < 0xFFFFFFFFFFFFFFFFu || SIZE_MAX < 0xFFFFFFFFFFFFFFFFu
+#   error "vtalloc needs a 64-bit target (pointers and size_t of 8 bytes)"
+#endif
+
+/*
  *----------------------------------------------------------------------
  *
  * Compile-time knobs. Each is set with -DNAME=VALUE; the defaults are the
