@@ -9,7 +9,8 @@
 #	pipeline; and VTALLOC_STATS=1 printing its summary at exit (also for
 #	a program that closes its standard error first, or puts a file on
 #	descriptor 2); bad values of VTALLOC_* reported; the package loaded
-#	under the preload binding its own functions. Prints
+#	under the preload binding its own functions; a program under a
+#	small address-space limit (ulimit -v). Prints
 #	"unit programs: P passed, F failed".
 #
 # Usage:
@@ -173,6 +174,21 @@ bindings() {
     rm -f "$work"/bind.*
 }
 
+# Under an address-space limit of 50,000 KiB ld.so could not map the
+# library (its segment map was 64 MiB of static storage) and the program
+# ran on the C library's malloc without a word: now it runs on vtalloc
+# (the summary at exit says so).
+ulimited() {
+    (ulimit -v 50000 && VTALLOC_STATS=1 grep -c . /etc/passwd) \
+	>"$work/out.$1" 2>"$work/err.$1" || return 1
+    if [ "$1" = plain ]; then
+	echo "vtalloc: summary" >>"$work/out.plain"
+	return 0
+    fi
+    grep -o '^vtalloc: [0-9]* allocs\|^vtalloc: [0-9]* bytes in use' \
+	"$work/err.$1" | head -1 | sed 's/:.*/: summary/' >>"$work/out.$1"
+}
+
 pipeline() {
     seq 1 200000 | sed 's/$/ vtalloc/' | tr a-z A-Z | sort -r \
 	| uniq -c | wc -l >"$work/out.$1"
@@ -188,4 +204,5 @@ check "... also for a program that closes its standard error" closedstderr
 check "... also for one that reuses descriptor 2 for a file" reusedstderr
 check "bad values of VTALLOC_STATS and the knobs are reported" badstats
 check "the package under the preload binds its own C API" bindings
+check "a program under ulimit -v 50000 runs on vtalloc" ulimited
 totals programs
