@@ -117,6 +117,8 @@ VtInit(void)
     if (atomic_load_explicit(&initialized, memory_order_acquire)) {
 	return;
     }
+    VtSegmentMapInit();			/* A system call: not under the
+					 * lock. */
     VtpLockAcquire(&vtShared.lock);
     if (!atomic_load_explicit(&initialized, memory_order_relaxed)) {
 	VtBucketsInit();

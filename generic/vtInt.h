@@ -28,6 +28,16 @@
 #include "vtalloc.h"
 
 /*
+ * The core is for 64-bit targets only: addresses of 48 bits and more are
+ * shifted and packed into 64-bit words (the segment map, free cookies),
+ * which a 32-bit word cannot hold (configure refuses such a target too).
+ */
+
+#if UINTPTR_MAX < 0xFFFFFFFFFFFFFFFFu || SIZE_MAX < 0xFFFFFFFFFFFFFFFFu
+#   error "vtalloc needs a 64-bit target (pointers and size_t of 8 bytes)"
+#endif
+
+/*
  *----------------------------------------------------------------------
  *
  * Compile-time knobs. Each is set with -DNAME=VALUE; the defaults are the
@@ -219,6 +229,18 @@ void			AnnotateIgnoreReadsEnd(const char *file, int line);
 #define VT_LARGE_MAX		(VT_SEGMENT_SIZE / 2)
 #define VT_ADDRESS_BITS		48
 #define VT_MAX_PAGE_SLICES	8
+
+/*
+ * The part of the address space where segments can be, which the segment
+ * map covers: user space, 47 bits on x86-64 (mmap returns no higher
+ * address unless asked for one), VT_ADDRESS_BITS elsewhere.
+ */
+
+#if defined(__x86_64__) || defined(_M_X64)
+#   define VT_MAP_BITS		47
+#else
+#   define VT_MAP_BITS		VT_ADDRESS_BITS
+#endif
 
 /*
  * Pages of blocks up to this size keep the bytes asked for of each block
@@ -736,7 +758,7 @@ MODULE_SCOPE VT_THREAD_LOCAL VtCache *vtCachePtr;
 MODULE_SCOPE const uint8_t vtBucketOf[VT_SMALL_MAX / VT_ALIGN + 1];
 MODULE_SCOPE VtBucketInfo vtBuckets[VT_NBUCKETS];
 MODULE_SCOPE uintptr_t vtCookieKey;
-MODULE_SCOPE _Atomic uint8_t vtSegmentMap[];
+MODULE_SCOPE _Atomic uint8_t *_Atomic vtSegmentMap;
 MODULE_SCOPE const VtOptionInfo vtOptionInfo[VT_OPTION_COUNT];
 MODULE_SCOPE _Atomic int64_t vtOptions[VT_OPTION_COUNT];
 
@@ -875,23 +897,31 @@ VtPageOf(
 
 /*
  * Is there a segment of ours at this 4 MiB boundary? One byte per possible
- * segment of the 48-bit address space (64 MiB of zero-filled address space,
- * a page of it touched per 16 GiB that holds segments): a byte, not a bit,
- * saves the free three instructions. No segment is at 0 (the OS maps
- * nothing there), so the test also answers "not ours" for NULL.
+ * segment of the VT_MAP_BITS address space (32 MiB of reserved address
+ * space on x86-64, read as zeros, a page of it touched per 16 GiB that
+ * holds segments; see VtSegmentMapInit): a byte, not a bit, saves the
+ * free three instructions. The number of entries is in the word before
+ * the first, so the bound comes through the same pointer as the byte
+ * (no ordering to get wrong, and the compare takes it from memory: as many
+ * instructions as a constant bound and a static map); before the map is
+ * reserved the pointer leads to 0 entries, "not ours" for any pointer. No
+ * segment is at 0 (the OS maps nothing there), so NULL is not ours either.
  */
+
+#define VtSegmentMapEntries(map) (((const uint64_t *) (map))[-1])
 
 VT_INLINE int
 VtSegmentKnown(
     const void *ptr)
 {
+    _Atomic uint8_t *map = atomic_load_explicit(&vtSegmentMap,
+	    memory_order_acquire);
     uintptr_t n = (uintptr_t) ptr >> VT_SEGMENT_SHIFT;
 
-    if (VT_UNLIKELY(n >= (uintptr_t) 1 << (VT_ADDRESS_BITS
-	    - VT_SEGMENT_SHIFT))) {
+    if (VT_UNLIKELY(n >= VtSegmentMapEntries(map))) {
 	return 0;
     }
-    return VtLoad(&vtSegmentMap[n]);
+    return VtLoad(&map[n]);
 }
 
 /*
@@ -1295,6 +1325,7 @@ MODULE_SCOPE size_t	VtRequestedSize(const VtPage *pagePtr,
 			    const void *ptr);
 MODULE_SCOPE size_t	VtSegmentCommitted(const VtSegment *segPtr);
 MODULE_SCOPE int	VtSegmentIsValid(const VtSegment *segPtr);
+MODULE_SCOPE void	VtSegmentMapInit(void);
 
 /* vtPage.c */
 MODULE_SCOPE void	VtPageInit(VtPage *pagePtr, unsigned bucket,
@@ -1425,6 +1456,10 @@ MODULE_SCOPE const VtInstance *VtProcessInstance(void);
  *
  *   VtpReserve	  reserve `size` bytes aligned on `align`; readable and
  *		  writable where the OS commits on touch. NULL on failure.
+ *   VtpReserveZero
+ *		  reserve `size` bytes readable and writable at once, read
+ *		  as zeros, memory taken only where touched (not charged up
+ *		  front where the OS can avoid it). NULL on failure.
  *   VtpCommit	  make a reserved range usable (no-op on Unix). 0 on failure.
  *   VtpDecommit  give a range's memory back, keeping the address range; 0
  *		  if the OS refused (the range keeps its contents).
@@ -1473,6 +1508,7 @@ MODULE_SCOPE const VtInstance *VtProcessInstance(void);
  */
 
 MODULE_SCOPE void *	VtpReserve(size_t size, size_t align);
+MODULE_SCOPE void *	VtpReserveZero(size_t size);
 MODULE_SCOPE int	VtpCommit(void *ptr, size_t size);
 MODULE_SCOPE int	VtpDecommit(void *ptr, size_t size);
 MODULE_SCOPE void	VtpReset(void *ptr, size_t size);

@@ -31,9 +31,13 @@ _Atomic int64_t vtOptions[VT_OPTION_COUNT] = {
 /*
  *----------------------------------------------------------------------
  *
- * VtOptionSet --
+ * VtOptionSet, OptionStore --
  *
- *	Set a knob, if the value is in its range.
+ *	Set a knob, if the value is in its range. VtOptionSet is the
+ *	program's (vtalloc config, the unit tests): it sets the allocator up
+ *	first, so that the environment, read once then, is in before it and
+ *	a value set before the first allocation is not overwritten by it.
+ *	OptionStore is VtOptionsInit's, inside that set-up.
  *
  * Results:
  *	1 if set, 0 if the value is out of range (nothing changes).
@@ -44,8 +48,8 @@ _Atomic int64_t vtOptions[VT_OPTION_COUNT] = {
  *----------------------------------------------------------------------
  */
 
-int
-VtOptionSet(
+static int
+OptionStore(
     VtOption option,
     int64_t value)
 {
@@ -56,6 +60,15 @@ VtOptionSet(
     }
     VtStore(&vtOptions[option], value);
     return 1;
+}
+
+int
+VtOptionSet(
+    VtOption option,
+    int64_t value)
+{
+    VtInit();
+    return OptionStore(option, value);
 }
 
 /*
@@ -87,8 +100,9 @@ VtOptionGet(
  *
  * VtOptionsInit --
  *
- *	Read each knob's environment variable, once, at start. The value is
- *	an integer, with an optional K, M or G suffix for byte sizes.
+ *	Read each knob's environment variable, once, at start (VtInit, with
+ *	the shared lock held: no VtOptionSet here). The value is an integer,
+ *	with an optional K, M or G suffix for byte sizes.
  *
  * Results:
  *	None.
@@ -128,7 +142,7 @@ VtOptionsInit(void)
 	    }
 	}
 	if (end == string || *end != '\0' || errno != 0
-		|| !VtOptionSet((VtOption) option, value)) {
+		|| !OptionStore((VtOption) option, value)) {
 	    snprintf(message, sizeof(message), "vtalloc: ignoring %s=\"%.40s\":"
 		    " expected an integer from %lld to %lld (%s); keeping %lld\n",
 		    infoPtr->env, string, (long long) infoPtr->min,

@@ -15,14 +15,27 @@
  */
 
 #include "vtInt.h"
+#include <stdio.h>
 
 /*
- * One byte per 4 MiB of the 48-bit address space: 1 while a segment of
- * ours starts there. Written under the shared lock, read by every free.
+ * The segment map (see VtSegmentKnown): one byte per 4 MiB of the
+ * VT_MAP_BITS address space, 1 while a segment of ours starts there,
+ * written under the shared lock, read by every free; the number of
+ * entries in the word before the first. It is reserved address space
+ * (VtSegmentMapInit), not static storage: 64 MiB of it in the library's
+ * image made ld.so fail to load it under a small address-space limit.
+ * Until then vtSegmentMap leads to noMap, which has no entries.
  */
 
-_Atomic uint8_t vtSegmentMap[(size_t) 1
-	<< (VT_ADDRESS_BITS - VT_SEGMENT_SHIFT)];
+#define MAP_HEADER	64		/* Bytes before the first entry: a
+					 * cache line, the count at its end. */
+
+static const struct {
+    uint64_t entries;			/* 0: no pointer is ours. */
+    uint8_t known[8];			/* What vtSegmentMap points at. */
+} noMap;
+
+_Atomic uint8_t *_Atomic vtSegmentMap = (_Atomic uint8_t *) noMap.known;
 
 /*
  * Bytes of a segment's header slice that are in use (the rest of slice 0
@@ -59,6 +72,55 @@ static void		RunMap(VtSegment *segPtr, unsigned first,
 /*
  *----------------------------------------------------------------------
  *
+ * VtSegmentMapInit --
+ *
+ *	Reserve the segment map, if it is not there yet: address space
+ *	read as zeros, after a header whose last word is the number of
+ *	entries. Called by VtInit without a lock; racing callers keep one.
+ *
+ * Results:
+ *	None. Without the map (the reservation failed) no segment can be
+ *	made, and allocation fails.
+ *
+ * Side effects:
+ *	Maps the map and its header; publishes it. Says so on standard
+ *	error if it cannot.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtSegmentMapInit(void)
+{
+    size_t entries = (size_t) 1 << (VT_MAP_BITS - VT_SEGMENT_SHIFT);
+    _Atomic uint8_t *expected = (_Atomic uint8_t *) noMap.known;
+    uint8_t *basePtr;
+
+    if (atomic_load_explicit(&vtSegmentMap, memory_order_acquire)
+	    != expected) {
+	return;
+    }
+    basePtr = VtpReserveZero(MAP_HEADER + entries);
+    if (basePtr == NULL) {
+	char message[200];
+
+	snprintf(message, sizeof(message), "vtalloc: cannot reserve %zu "
+		"MiB of address space for the segment map: no memory can be "
+		"allocated\n", entries >> 20);
+	VtpWrite(message);
+	return;
+    }
+    ((uint64_t *) (basePtr + MAP_HEADER))[-1] = entries;
+    if (!atomic_compare_exchange_strong_explicit(&vtSegmentMap, &expected,
+	    (_Atomic uint8_t *) (basePtr + MAP_HEADER), memory_order_release,
+	    memory_order_relaxed)) {
+	VtpRelease(basePtr, MAP_HEADER + entries);
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * MapMark --
  *
  *	Record in the segment map that a segment starts (or no longer
@@ -78,8 +140,9 @@ MapMark(
     VtSegment *segPtr,
     int known)
 {
-    atomic_store_explicit(&vtSegmentMap[(uintptr_t) segPtr
-	    >> VT_SEGMENT_SHIFT], (uint8_t) known, memory_order_release);
+    atomic_store_explicit(&atomic_load_explicit(&vtSegmentMap,
+	    memory_order_relaxed)[(uintptr_t) segPtr >> VT_SEGMENT_SHIFT],
+	    (uint8_t) known, memory_order_release);
 }
 
 /*
@@ -225,6 +288,8 @@ SegmentNew(
 	VtpHugePages(segPtr, size, 1);
     }
     if (((uintptr_t) segPtr + size - 1) >> VT_ADDRESS_BITS
+	    || ((uintptr_t) segPtr >> VT_SEGMENT_SHIFT) >= VtSegmentMapEntries(
+	    atomic_load_explicit(&vtSegmentMap, memory_order_relaxed))
 	    || !VtpCommit(segPtr, VT_HEADER_BYTES)) {
 	VtpRelease(segPtr, size);
 	return NULL;

@@ -788,6 +788,7 @@ StressCmd(
 	}
 	if (Tcl_GetWideIntFromObj(NULL, objv[i], &value) != TCL_OK
 		|| value < 1 || (index == S_THREADS && value > 256)
+		|| (index == S_OPS && value > (Tcl_WideInt) 1 << 48)
 		|| ((index == S_MINSIZE || index == S_MAXSIZE)
 		    && value > (Tcl_WideInt) VT_LARGE_MAX)) {
 	    return Fail(interp, "VALUE", "expected an integer from 1 to "

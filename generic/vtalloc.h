@@ -23,8 +23,15 @@
 
 #define VTALLOC_VERSION "0.1"
 
-#if defined(_WIN32)
+/*
+ * On Windows the library that defines the API (built with -DBUILD_vtalloc,
+ * TEA's convention) exports it, and its clients import it.
+ */
+
+#if defined(_WIN32) && defined(BUILD_vtalloc)
 #   define VT_EXTERN extern __declspec(dllexport)
+#elif defined(_WIN32)
+#   define VT_EXTERN extern __declspec(dllimport)
 #elif defined(__GNUC__)
 #   define VT_EXTERN extern __attribute__((visibility("default")))
 #else

@@ -347,9 +347,10 @@ Vtalloc_ProcessInstance(void)
  *
  * PreloadStart, PreloadEnd --
  *
- *	Library constructor and destructor: name the mode; with
- *	VTALLOC_STATS=1, print a summary at exit, on the standard error the
- *	process started with if it has closed its own.
+ *	Library constructor and destructor: name the mode; read
+ *	VTALLOC_STATS (0 or 1; another value is reported on standard error
+ *	and 0 stays in force); with VTALLOC_STATS=1, print a summary at exit
+ *	on the standard error the process started with.
  *
  * Results:
  *	None.
@@ -360,21 +361,31 @@ Vtalloc_ProcessInstance(void)
  *----------------------------------------------------------------------
  */
 
-static int statsFd = -1;		/* With VTALLOC_STATS=1, standard
-					 * error as the process started: some
-					 * programs (GNU coreutils) close it
-					 * at exit, before the destructor. */
+static int statsFd = -1;		/* With VTALLOC_STATS=1, a copy of
+					 * standard error as the process
+					 * started: some programs close it at
+					 * exit, before the destructor (GNU
+					 * coreutils), or put a file of their
+					 * own on descriptor 2. */
 
 static __attribute__((constructor)) void
 PreloadStart(void)
 {
     const char *flag = VtpGetEnv("VTALLOC_STATS");
+    char message[200];
 
     vtMode = "preload";
     VtInit();
-    if (flag != NULL && strcmp(flag, "1") == 0) {
-	statsFd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+    if (flag == NULL || strcmp(flag, "0") == 0) {
+	return;
     }
+    if (strcmp(flag, "1") != 0) {
+	snprintf(message, sizeof(message), "vtalloc: ignoring "
+		"VTALLOC_STATS=\"%.40s\": expected 0 or 1; keeping 0\n", flag);
+	VtpWrite(message);
+	return;
+    }
+    statsFd = fcntl(2, F_DUPFD_CLOEXEC, 3);
 }
 
 static __attribute__((destructor)) void
@@ -382,12 +393,11 @@ PreloadEnd(void)
 {
     VtStats stats;
     char counted[200] = "", line[400];
+    const char *p;
+    size_t length;
 
     if (statsFd < 0) {
 	return;
-    }
-    if (fcntl(2, F_GETFD) == -1) {
-	dup2(statsFd, 2);
     }
     VtGetStats(&stats, NULL, NULL);
     if (stats.counted) {
@@ -406,5 +416,28 @@ PreloadEnd(void)
 	    (unsigned long long) stats.rss,
 	    (unsigned long long) stats.threads,
 	    (unsigned long long) stats.segments);
-    VtpWrite(line);
+
+    /*
+     * Always the copy, never descriptor 2 as it is now: closed, it would
+     * lose the summary; reused for a data file, it would put the summary
+     * into the program's data. The copy is the same open file as the
+     * program's standard error when the program left that alone. Nothing
+     * is restored on descriptor 2: later destructors write where the
+     * program said.
+     */
+
+    p = line;
+    length = strlen(line);
+    while (length > 0) {
+	ssize_t n = write(statsFd, p, length);
+
+	if (n < 0 && errno == EINTR) {
+	    continue;
+	}
+	if (n <= 0) {
+	    break;
+	}
+	p += n;
+	length -= (size_t) n;
+    }
 }

@@ -86,6 +86,38 @@ VtpReserve(
 /*
  *----------------------------------------------------------------------
  *
+ * VtpReserveZero --
+ *
+ *	Map `size` bytes of zeros, readable and writable, with no swap
+ *	reserved for them (MAP_NORESERVE): only the pages touched count.
+ *
+ * Results:
+ *	The address, or NULL.
+ *
+ * Side effects:
+ *	Maps memory.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void *
+VtpReserveZero(
+    size_t size)
+{
+#ifdef MAP_NORESERVE
+    void *ptr = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+#else
+    void *ptr = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+#endif
+
+    return ptr == MAP_FAILED ? NULL : ptr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtpCommit, VtpDecommit, VtpReset, VtpHugePages, VtpRelease --
  *
  *	Commit (nothing to do: Unix commits on touch), give a range's pages
@@ -304,7 +336,8 @@ VtpLockRelease(
  *	None.
  *
  * Side effects:
- *	Creates a pthread key whose destructor is `proc`.
+ *	Creates a pthread key whose destructor is `proc`; panics if the key
+ *	cannot be created or set.
  *
  *----------------------------------------------------------------------
  */
@@ -322,7 +355,18 @@ void
 VtpThreadExitArm(
     void *data)
 {
-    pthread_setspecific(exitKey, data);
+    int code = pthread_setspecific(exitKey, data);
+
+    /*
+     * Unarmed, the cache would outlive its thread unseen (never dissolved,
+     * its memory never released); the call fails only when the C library
+     * cannot allocate the thread's key slots.
+     */
+
+    if (code != 0) {
+	VtPanic("vtalloc: cannot arm the thread-exit callback "
+		"(pthread_setspecific: error %d)", code);
+    }
 }
 
 /*
@@ -336,7 +380,7 @@ VtpThreadExitArm(
  *	None.
  *
  * Side effects:
- *	pthread_atfork.
+ *	pthread_atfork; panics if it fails.
  *
  *----------------------------------------------------------------------
  */
@@ -347,7 +391,18 @@ VtpAtFork(
     void (*parent)(void),
     void (*child)(void))
 {
-    pthread_atfork(prepare, parent, child);
+    int code = pthread_atfork(prepare, parent, child);
+
+    /*
+     * Without the handlers a child forked while another thread holds the
+     * shared lock would wait for it for ever; this runs once, at start,
+     * and fails only when the C library has no memory for the handlers.
+     */
+
+    if (code != 0) {
+	VtPanic("vtalloc: cannot register the fork handlers "
+		"(pthread_atfork: error %d)", code);
+    }
 }
 
 /*

@@ -65,6 +65,31 @@ VtpReserve(
 /*
  *----------------------------------------------------------------------
  *
+ * VtpReserveZero --
+ *
+ *	Reserve and commit `size` bytes of zeros: Windows charges the
+ *	commit, but gives memory only to the pages touched.
+ *
+ * Results:
+ *	The address, or NULL.
+ *
+ * Side effects:
+ *	Commits address space.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void *
+VtpReserveZero(
+    size_t size)
+{
+    return VirtualAlloc(NULL, size, MEM_RESERVE | MEM_COMMIT,
+	    PAGE_READWRITE);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtpCommit, VtpDecommit, VtpReset, VtpHugePages, VtpRelease --
  *
  *	Commit a reserved range, decommit it keeping the addresses, let the
@@ -265,7 +290,15 @@ void
 VtpThreadExitArm(
     void *data)
 {
-    FlsSetValue(exitIndex, data);
+    /*
+     * Without the slot the cache would outlive its thread unseen; the
+     * call fails only when Windows cannot allocate the thread's slots.
+     */
+
+    if (!FlsSetValue(exitIndex, data)) {
+	VtPanic("vtalloc: cannot arm the thread-exit callback (FlsSetValue: "
+		"error %lu)", (unsigned long) GetLastError());
+    }
 }
 
 /*

@@ -8,19 +8,25 @@
 #	using new, delete and aligned new (when g++ is there), a shell
 #	pipeline, threads that create threads (a C program, python3's
 #	thread pools); and VTALLOC_STATS=1 printing its summary at exit
-#	(also for a program that closes its standard error first); and two
-#	figures against glibc's in the same run: the time of a realloc
-#	growth, the RSS of aligned blocks. A threaded program still running
-#	after 120 s is killed and reported hung. Prints
+#	(also for a program that closes its standard error first, or puts a
+#	file on descriptor 2); bad values of VTALLOC_* reported; the package
+#	loaded under the preload binding its own functions; a program under
+#	a small address-space limit (ulimit -v); and two figures against
+#	glibc's in the same run: the time of a realloc growth, the RSS of
+#	aligned blocks. A threaded program still running after 120 s is
+#	killed and reported hung. Prints
 #	"unit programs: P passed, F failed".
 #
 # Usage:
-#	sh programs.sh /path/to/libvtmalloc.so
+#	sh programs.sh /path/to/libvtmalloc.so ?tclsh?
+#	(the package is looked for next to libvtmalloc.so)
 #
 # Copyright (c) 2026 The vtalloc authors.
 # See the file "license.terms" for information on usage and redistribution.
 
 lib=$1
+tclsh=${2:-tclsh}
+pkgdir=$(dirname "$lib")
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -186,6 +192,80 @@ print(a, b)
 ' >"$work/out.$1"
 }
 
+# Bad values of VTALLOC_STATS are reported once at start, as those of
+# the knobs are (VTALLOC_DECAY here), and the default (no summary) stays.
+badstats() {
+    if [ "$1" = plain ]; then
+	printf '%s\n' 'VTALLOC_STATS="2"' 'VTALLOC_STATS="yes"' \
+	    'VTALLOC_STATS="abc"' 'VTALLOC_DECAY="1x"' >"$work/out.plain"
+	return 0
+    fi
+    : >"$work/out.$1"
+    for value in 2 yes abc; do
+	VTALLOC_STATS=$value /bin/true 2>&1 | grep -v '^vtalloc: ignoring' \
+	    | grep '^vtalloc' >>"$work/out.$1"
+	VTALLOC_STATS=$value /bin/true 2>&1 \
+	    | grep -o '^vtalloc: ignoring VTALLOC_STATS="[^"]*"' \
+	    | sed 's/^vtalloc: ignoring //' >>"$work/out.$1"
+    done
+    VTALLOC_DECAY=1x /bin/true 2>&1 \
+	| grep -o '^vtalloc: ignoring VTALLOC_DECAY="[^"]*"' \
+	| sed 's/^vtalloc: ignoring //' >>"$work/out.$1"
+}
+
+# A program that closes its standard error and opens a data file, which
+# gets descriptor 2: the summary goes to the standard error the process
+# started with, not into the data.
+reusedstderr() {
+    command -v perl >/dev/null 2>&1 || return 1
+    VTALLOC_STATS=1 perl -e 'close(STDERR); open(my $f, ">", $ARGV[0])
+	or die; print $f fileno($f), " data\n";' "$work/data" \
+	2>"$work/err" || return 1
+    if [ "$1" = plain ]; then
+	echo "2 data" >"$work/out.plain"
+	echo "vtalloc: summary" >>"$work/out.plain"
+	return 0
+    fi
+    cat "$work/data" >"$work/out.$1"
+    grep -o '^vtalloc: ' "$work/err" | head -1 | sed 's/$/summary/' \
+	>>"$work/out.$1"
+}
+
+# The package loaded into a preloaded tclsh: its own references to the
+# C API (Vt_Alloc, ... in its stubs table) are bound within it, none to
+# libvtmalloc's functions of the same names (the instance table is the
+# one way across). Seen with glibc's LD_DEBUG=bindings.
+bindings() {
+    [ -f "$pkgdir/pkgIndex.tcl" ] || return 1
+    if [ "$1" = plain ]; then
+	echo "preload" >"$work/out.plain"
+	echo "0" >>"$work/out.plain"
+	return 0
+    fi
+    echo 'package require vtalloc; puts [dict get [vtalloc stats] mode]' \
+	| LD_DEBUG=bindings LD_DEBUG_OUTPUT="$work/bind" \
+	TCLLIBPATH="$pkgdir" "$tclsh" >"$work/out.$1" || return 1
+    ls "$work"/bind.* >/dev/null 2>&1 || return 1
+    cat "$work"/bind.* | grep 'libvtalloc[^ ]*\.so .* to .*libvtmalloc' \
+	| grep -c "symbol \`Vt_" >>"$work/out.$1"
+    rm -f "$work"/bind.*
+}
+
+# Under an address-space limit of 50,000 KiB ld.so could not map the
+# library (its segment map was 64 MiB of static storage) and the program
+# ran on the C library's malloc without a word: now it runs on vtalloc
+# (the summary at exit says so).
+ulimited() {
+    (ulimit -v 50000 && VTALLOC_STATS=1 grep -c . /etc/passwd) \
+	>"$work/out.$1" 2>"$work/err.$1" || return 1
+    if [ "$1" = plain ]; then
+	echo "vtalloc: summary" >>"$work/out.plain"
+	return 0
+    fi
+    grep -o '^vtalloc: [0-9]* allocs\|^vtalloc: [0-9]* bytes in use' \
+	"$work/err.$1" | head -1 | sed 's/:.*/: summary/' >>"$work/out.$1"
+}
+
 pipeline() {
     seq 1 200000 | sed 's/$/ vtalloc/' | tr a-z A-Z | sort -r \
 	| uniq -c | wc -l >"$work/out.$1"
@@ -288,4 +368,8 @@ check "C threads that create threads (8,000)" cthreads
 check "python3 thread pools, threads started from threads" pythreads
 check "VTALLOC_STATS=1 prints a summary at exit" summary
 check "... also for a program that closes its standard error" closedstderr
+check "... also for one that reuses descriptor 2 for a file" reusedstderr
+check "bad values of VTALLOC_STATS and the knobs are reported" badstats
+check "the package under the preload binds its own C API" bindings
+check "a program under ulimit -v 50000 runs on vtalloc" ulimited
 totals programs
