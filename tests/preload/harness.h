@@ -51,7 +51,7 @@ static int passed, failed, current;
  *----------------------------------------------------------------------
  */
 
-static void
+static inline void
 Run(
     const char *name,
     void (*proc)(void))
@@ -84,7 +84,7 @@ Run(
  *----------------------------------------------------------------------
  */
 
-static int
+static inline int
 InChild(
     void (*proc)(void),
     int seconds)
@@ -133,7 +133,7 @@ InChild(
  *----------------------------------------------------------------------
  */
 
-static const VtInstance *
+static inline const VtInstance *
 Instance(void)
 {
     const VtInstance *(*getProc)(void) = (const VtInstance *(*)(void))
@@ -144,7 +144,7 @@ Instance(void)
 	    && instPtr->layout == VT_INSTANCE_LAYOUT ? instPtr : NULL;
 }
 
-static int
+static inline int
 Stats(
     VtStats *statsPtr)
 {
@@ -158,7 +158,7 @@ Stats(
     return 1;
 }
 
-static uint64_t
+static inline uint64_t
 Rss(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -174,7 +174,7 @@ Rss(void)
     return (uint64_t) resident * (uint64_t) sysconf(_SC_PAGESIZE);
 }
 
-static int
+static inline int
 Tasks(void)
 {
     FILE *f = fopen("/proc/self/status", "r");

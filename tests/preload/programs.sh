@@ -64,7 +64,8 @@ print(len(json.dumps(data)), len(words), sorted(words.items())[:5])
 }
 
 compile() {
-    gcc -O2 -c "$here/testMalloc.c" -o "$work/out.$1"
+    gcc -O2 -D_GNU_SOURCE -I"$here/../../generic" -I"$here/../../unix" \
+	-c "$here/testMalloc.c" -o "$work/out.$1"
 }
 
 parallelsort() {

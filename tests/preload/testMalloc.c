@@ -14,7 +14,7 @@
  * See the file "license.terms" for information on usage and redistribution.
  */
 
-#define _GNU_SOURCE
+#include "harness.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
@@ -29,37 +29,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int passed, failed, current;
-
 /*
  * Impossible sizes, hidden from the compiler's own checks.
  */
 
 static volatile size_t halfMax = SIZE_MAX / 2;
-
-#define CHECK(cond)							\
-    do {								\
-	if (!(cond)) {							\
-	    printf("    FAILED at %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
-	    current = 1;						\
-	}								\
-    } while (0)
-
-static void
-Run(
-    const char *name,
-    void (*proc)(void))
-{
-    current = 0;
-    proc();
-    printf("  %s: %s\n", name, current ? "FAILED" : "ok");
-    if (current) {
-	failed++;
-    } else {
-	passed++;
-    }
-    fflush(stdout);
-}
 
 static void
 Fill(
@@ -123,8 +97,6 @@ TestBasics(void)
     free(NULL);
     CHECK(malloc_usable_size(NULL) == 0);
 }
-
-static long		Rss(void);
 
 static void
 TestCalloc(void)
@@ -514,21 +486,6 @@ TestBadPointers(void)
  * malloc_trim gives freed memory back at once: RSS drops; it says whether
  * it gave anything back, as the C library's does.
  */
-
-static long
-Rss(void)
-{
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-
-    if (f != NULL) {
-	if (fscanf(f, "%ld %ld", &pages, &resident) != 2) {
-	    resident = 0;
-	}
-	fclose(f);
-    }
-    return resident * sysconf(_SC_PAGESIZE);
-}
 
 static void
 TestTrim(void)
