@@ -602,7 +602,7 @@ VtpCreatePthread(
     void *(*proc)(void *),
     void *arg)
 {
-    static _Atomic(CreateProc *) createProc = NULL;
+    static _Atomic(CreateProc *) createProc;
     CreateProc *procPtr = atomic_load_explicit(&createProc,
 	    memory_order_acquire);
 
