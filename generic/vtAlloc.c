@@ -161,11 +161,16 @@ LargeTake(
     size_t slices = (size + VT_SLICE_SIZE - 1) >> VT_SLICE_SHIFT;
     uint64_t dirty = 0;
 
-    VtSharedLock(cachePtr, VT_NBUCKETS);
     if (size > VT_LARGE_MAX || slices + align > VT_SLICES) {
-	pagePtr = VtHugeAlloc(size, align > 1 ? align << VT_SLICE_SHIFT
-		: VT_SLICE_SIZE);
+	VtSegment *segPtr;
+
+	segPtr = VtHugeMap(size, align > 1 ? align << VT_SLICE_SHIFT
+		: VT_SLICE_SIZE);	/* A segment of its own, mapped out of
+					 * the lock. */
+	VtSharedLock(cachePtr, VT_NBUCKETS);
+	pagePtr = segPtr != NULL ? VtHugeLink(segPtr) : NULL;
     } else {
+	VtSharedLock(cachePtr, VT_NBUCKETS);
 	pagePtr = VtRunTake((unsigned) slices, (unsigned) align,
 		zeroed ? &dirty : NULL);
 	if (pagePtr != NULL) {

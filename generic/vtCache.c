@@ -182,6 +182,7 @@ ForkChild(void)
     vtShared.purgerRunning = 0;
     vtShared.purgerIdle = 0;
     vtShared.purgerFailed = 0;
+    VtReleaseFork();
     VtpLockRelease(&vtShared.lock);
 }
 
@@ -461,6 +462,9 @@ VtCacheDissolve(
 	/* Empty loop body. */
     }
     *linkPtr = cachePtr->nextPtr;
+    atomic_store_explicit(&cachePtr->heldSteal, 0, memory_order_relaxed);
+					/* A sweep out of the lock may have
+					 * asked (see SweepHeld). */
     cachePtr->statsSlot = -1;
     cachePtr->nextPtr = vtShared.freeCachesPtr;
     vtShared.freeCachesPtr = cachePtr;

@@ -106,7 +106,8 @@ FindOther(
     if (pagePtr->state == VT_PAGE_LARGE && ptr == pagePtr->start) {
 	return pagePtr;
     }
-    if (pagePtr->state == VT_PAGE_FREE || (pagePtr->state == VT_PAGE_SMALL
+    if (pagePtr->state == VT_PAGE_FREE || pagePtr->state == VT_PAGE_RELEASING
+	    || (pagePtr->state == VT_PAGE_SMALL
 	    && VtLoad(&pagePtr->capacity) == 0)) {
 	*whyPtr = "in a free page (double free?)";
 	return NULL;
@@ -620,8 +621,10 @@ FreeLarge(
     }
     if (segPtr->kind == VT_SEGMENT_HUGE) {
 	VtHugeFree(segPtr);
-    } else {
-	VtRunFree(pagePtr);
+	VtSharedUnlock();
+	VtSegmentUnmap(segPtr);		/* Out of the lock. */
+	return;
     }
+    VtRunFree(pagePtr);
     VtSharedUnlock();
 }

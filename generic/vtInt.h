@@ -391,7 +391,11 @@ enum VtPageState {
     VT_PAGE_NONE = 0,			/* Not the start of a run. */
     VT_PAGE_SMALL,			/* Blocks of one bucket. */
     VT_PAGE_LARGE,			/* One block of whole slices. */
-    VT_PAGE_FREE			/* A free run in the shared cache. */
+    VT_PAGE_FREE,			/* A free run in the shared cache. */
+    VT_PAGE_RELEASING			/* A free run whose memory is being
+					 * given back with no lock held: off
+					 * the free lists until it is done
+					 * (see VtReleaseFlush). */
 };
 
 /*
@@ -616,6 +620,34 @@ typedef struct VtBucketInfo {
 } VtBucketInfo;
 
 /*
+ * A system call that a pass over the segments (see VtWalkBegin) decided
+ * on under the shared lock and makes after it has left the lock: the
+ * memory of a free run (its committed slices in `mask`; `failed`: those the
+ * OS refused), of a swept page, or a whole segment to unmap.
+ */
+
+enum VtReleaseKind {
+    VT_RELEASE_RUN,			/* pagePtr: a VT_PAGE_RELEASING run. */
+    VT_RELEASE_PAGE,			/* pagePtr: a VT_REMOTE_SWEEPING
+					 * page. */
+    VT_RELEASE_SEGMENT			/* segPtr: off every list. */
+};
+
+typedef struct VtReleaseOp {
+    uint8_t kind;			/* enum VtReleaseKind. */
+    uint8_t hugePagesOff;		/* Take the segment's request for huge
+					 * pages back first. */
+    VtPage *pagePtr;
+    VtSegment *segPtr;
+    uint64_t mask;
+    uint64_t failed;
+    uint64_t bytes;			/* A run: its touched bytes. */
+} VtReleaseOp;
+
+#define VT_RELEASE_OPS 128		/* System calls per round without the
+					 * lock. */
+
+/*
  * The shared cache: everything that is not owned by one thread. All its
  * fields are guarded by `lock`.
  */
@@ -664,6 +696,11 @@ typedef struct VtShared {
     int sweepPending;			/* The last sweep saw pages that may
 					 * be released at the next. */
     uint64_t lastSweep;			/* VtpNow() of the last page sweep. */
+    int walking;			/* A pass over the segments that
+					 * leaves the lock meanwhile is under
+					 * way (see VtWalkBegin). */
+    unsigned releaseCount;		/* Its system calls to make: */
+    VtReleaseOp release[VT_RELEASE_OPS];
     VtCounterArrays retired;		/* Counters of exited threads. */
 } VtShared;
 
@@ -944,6 +981,14 @@ VtSegmentKnown(
  */
 
 #define VT_REMOTE_SWEPT		VtRemoteWord(NULL, 0x8000)
+
+/*
+ * The remote word while the sweep releases the page's memory with no lock
+ * held (see VtReleaseFlush): the owner waits for VT_REMOTE_SWEPT before it
+ * takes the page back (VtPageCollect).
+ */
+
+#define VT_REMOTE_SWEEPING	VtRemoteWord(NULL, 0xC000)
 
 /*
  * Index of a block in its page, exact for every offset inside a segment:
@@ -1312,11 +1357,17 @@ MODULE_SCOPE VtPage *	VtRunAlloc(unsigned slices);
 MODULE_SCOPE VtPage *	VtRunTake(unsigned slices, unsigned align,
 			    uint64_t *dirtyPtr);
 MODULE_SCOPE void	VtRunFree(VtPage *pagePtr);
-MODULE_SCOPE size_t	VtRunDecommit(VtPage *runPtr);
-MODULE_SCOPE void	VtRunReset(VtPage *pagePtr, uint32_t carved);
-MODULE_SCOPE void	VtSegmentRelease(VtSegment *segPtr);
-MODULE_SCOPE VtPage *	VtHugeAlloc(size_t size, size_t offset);
+MODULE_SCOPE int	VtRunReleaseBegin(VtPage *runPtr, VtReleaseOp *opPtr);
+MODULE_SCOPE void	VtRunReleaseEnd(VtReleaseOp *opPtr);
+MODULE_SCOPE void	VtRunResetBegin(VtPage *pagePtr, uint32_t carved,
+			    VtReleaseOp *opPtr);
+MODULE_SCOPE void	VtSegmentReleaseBegin(VtSegment *segPtr,
+			    VtReleaseOp *opPtr);
+MODULE_SCOPE void	VtReleaseOpRun(VtReleaseOp *opPtr);
+MODULE_SCOPE VtSegment *VtHugeMap(size_t size, size_t offset);
+MODULE_SCOPE VtPage *	VtHugeLink(VtSegment *segPtr);
 MODULE_SCOPE void	VtHugeFree(VtSegment *segPtr);
+MODULE_SCOPE void	VtSegmentUnmap(VtSegment *segPtr);
 MODULE_SCOPE void	VtHugeDetach(VtSegment *segPtr);
 MODULE_SCOPE VtPage *	VtHugeAttach(VtSegment *segPtr, size_t offset,
 			    size_t size);
@@ -1370,6 +1421,10 @@ MODULE_SCOPE uint64_t	VtReserveKeep(uint64_t now);
 MODULE_SCOPE void	VtUnpark(void);
 MODULE_SCOPE void	VtPurge(int force, uint64_t keep);
 MODULE_SCOPE void	VtSweep(int force);
+MODULE_SCOPE void	VtWalkBegin(void);
+MODULE_SCOPE void	VtWalkEnd(void);
+MODULE_SCOPE void	VtReleaseFlush(void);
+MODULE_SCOPE void	VtReleaseFork(void);
 MODULE_SCOPE void	VtCacheTrim(VtCache *cachePtr);
 MODULE_SCOPE uint64_t	VtTrim(void);
 MODULE_SCOPE void	VtPurgerSafePoint(void);

@@ -144,8 +144,9 @@ VtPageExtend(
  *
  *	Fold the blocks that other threads freed into the local free list;
  *	if the sweep released the page (see VtSweep), start it afresh, with
- *	no block carved. Called by the owner, or under the shared lock for
- *	an orphan.
+ *	no block carved, once the sweep's system call is done (it is made
+ *	out of every lock while the word says VT_REMOTE_SWEEPING). Called by
+ *	the owner, or under the shared lock for an orphan.
  *
  * Results:
  *	None.
@@ -164,11 +165,20 @@ VtPageCollect(
     uintptr_t word;
     uint32_t count;
 
-    if (atomic_load_explicit(&pagePtr->remote, memory_order_relaxed) == 0) {
-	return;
+    word = atomic_load_explicit(&pagePtr->remote, memory_order_relaxed);
+    for (;;) {
+	if (word == 0) {
+	    return;
+	}
+	if (VT_UNLIKELY(word == VT_REMOTE_SWEEPING)) {
+	    VtpSleep(0);
+	    word = atomic_load_explicit(&pagePtr->remote,
+		    memory_order_relaxed);
+	} else if (atomic_compare_exchange_weak_explicit(&pagePtr->remote,
+		&word, 0, memory_order_acquire, memory_order_relaxed)) {
+	    break;
+	}
     }
-    word = atomic_exchange_explicit(&pagePtr->remote, 0,
-	    memory_order_acquire);
     if (VT_UNLIKELY(word >= VT_REMOTE_SWEPT)) {
 	if (word != VT_REMOTE_SWEPT) {
 	    VtPanic("vtalloc: block %p freed into page %p whose blocks were "

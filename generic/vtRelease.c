@@ -33,14 +33,137 @@ static int		SweepPage(VtCache *ownerPtr, VtPage *pagePtr,
 /*
  *----------------------------------------------------------------------
  *
+ * VtWalkBegin, VtWalkEnd --
+ *
+ *	Around a pass over the segments that leaves the shared lock for its
+ *	system calls (VtPurge, VtSweep, VtGetStats): one at a time, so that
+ *	a normal segment is unmapped only by the pass that is under way (and
+ *	the segment a pass stands on stays mapped while it is out of the
+ *	lock). A pass that finds another under way waits for it, out of the
+ *	lock. Shared lock held.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	May leave and take the shared lock; VtWalkEnd makes the system calls
+ *	still due (VtReleaseFlush).
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtWalkBegin(void)
+{
+    while (vtShared.walking) {
+	VtpLockRelease(&vtShared.lock);
+	VtpSleep(0);
+	VtpLockAcquire(&vtShared.lock);
+    }
+    vtShared.walking = 1;
+}
+
+void
+VtWalkEnd(void)
+{
+    VtReleaseFlush();
+    vtShared.walking = 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtReleaseFlush, VtReleaseFork --
+ *
+ *	VtReleaseFlush: make the system calls the pass under way has
+ *	collected in vtShared.release (see VtReleaseOp): leave the shared
+ *	lock, make them (VtReleaseOpRun), a swept page's owner is let at it
+ *	again (VT_REMOTE_SWEPT), take the lock and count what went back
+ *	(VtRunReleaseEnd). Shared lock held, in a pass (VtWalkBegin).
+ *	VtReleaseFork: in a forked child, where the pass of a thread of the
+ *	parent's was caught out of the lock: its runs and swept pages are
+ *	released by the child itself (a release twice does no harm); its
+ *	segments are left alone, as the parent may have unmapped them and
+ *	mapped something else there before the fork.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	System calls.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+ReleaseDone(void)
+{
+    unsigned i;
+
+    for (i = 0; i < vtShared.releaseCount; i++) {
+	if (vtShared.release[i].kind == VT_RELEASE_RUN) {
+	    VtRunReleaseEnd(&vtShared.release[i]);
+	}
+    }
+    vtShared.releaseCount = 0;
+}
+
+void
+VtReleaseFlush(void)
+{
+    unsigned i, count = vtShared.releaseCount;
+
+    if (count == 0) {
+	return;
+    }
+    VtpLockRelease(&vtShared.lock);
+    for (i = 0; i < count; i++) {
+	VtReleaseOp *opPtr = &vtShared.release[i];
+
+	VtReleaseOpRun(opPtr);
+	if (opPtr->kind == VT_RELEASE_PAGE) {
+	    atomic_store_explicit(&opPtr->pagePtr->remote, VT_REMOTE_SWEPT,
+		    memory_order_release);
+	}
+    }
+    VtpLockAcquire(&vtShared.lock);
+    ReleaseDone();
+}
+
+void
+VtReleaseFork(void)
+{
+    unsigned i;
+
+    for (i = 0; i < vtShared.releaseCount; i++) {
+	VtReleaseOp *opPtr = &vtShared.release[i];
+
+	if (opPtr->kind != VT_RELEASE_SEGMENT) {
+	    VtReleaseOpRun(opPtr);
+	}
+	if (opPtr->kind == VT_RELEASE_PAGE) {
+	    uintptr_t word = VT_REMOTE_SWEEPING;
+
+	    atomic_compare_exchange_strong_explicit(&opPtr->pagePtr->remote,
+		    &word, VT_REMOTE_SWEPT, memory_order_release,
+		    memory_order_relaxed);
+	}
+    }
+    ReleaseDone();
+    vtShared.walking = 0;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtPurge --
  *
  *	Release the free runs that have been free for the decay time (all of
  *	them with `force`) until no more than `keep` bytes stay idle (the
  *	touched bytes of free runs and the carved bytes of parked pages: the
  *	reserve covers both; with `keep` 0 parked pages go back first), and
- *	unmap the segments left with nothing in use and nothing committed.
- *	Shared lock held.
+ *	unmap the segments left with nothing in use. Shared lock held; left
+ *	meanwhile for the system calls (see VtWalkBegin).
  *
  * Results:
  *	None.
@@ -58,35 +181,67 @@ VtPurge(
 {
     uint64_t now = VtpNow();
     uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+    uint64_t pending = 0;		/* Dirty bytes of the runs being
+					 * released. */
     VtSegment *segPtr, *nextPtr;
     unsigned i;
 
+    VtWalkBegin();
     if (keep == 0) {
 	VtUnpark();
     }
     keep = keep > vtShared.parkedBytes ? keep - vtShared.parkedBytes : 0;
     vtShared.purges++;
     vtShared.lastPurge = now;
+
+    /*
+     * First the free runs' memory, then the segments left with nothing in
+     * use and nothing committed (a run whose memory the OS refused to
+     * release keeps its segment mapped). The system calls are made in
+     * rounds out of the lock, standing on a normal segment, which only
+     * this pass can unmap.
+     */
+
     for (segPtr = vtShared.segmentsPtr; segPtr != NULL; segPtr = nextPtr) {
+	if (segPtr->kind == VT_SEGMENT_NORMAL
+		&& vtShared.releaseCount > VT_RELEASE_OPS - VT_SLICES / 2) {
+	    VtReleaseFlush();
+	    pending = 0;
+	}
 	nextPtr = segPtr->nextPtr;
 	if (segPtr->kind != VT_SEGMENT_NORMAL) {
 	    continue;
 	}
-	for (i = 1; i < VT_SLICES && vtShared.dirtyBytes > keep;
+	for (i = 1; i < VT_SLICES && vtShared.dirtyBytes > keep + pending;
 		i += segPtr->map[i]->slices) {
 	    VtPage *runPtr = segPtr->map[i];
 
 	    if (runPtr->state == VT_PAGE_FREE
 		    && (force || now - runPtr->u.freeSince >= decay)) {
-		VtRunDecommit(runPtr);
+		VtReleaseOp *opPtr = &vtShared.release[vtShared.releaseCount];
+
+		if (VtRunReleaseBegin(runPtr, opPtr)) {
+		    vtShared.releaseCount++;
+		    pending += opPtr->bytes;
+		}
 	    }
 	}
-	if (segPtr->usedSlices == 0
+    }
+    VtReleaseFlush();
+    for (segPtr = vtShared.segmentsPtr; segPtr != NULL; segPtr = nextPtr) {
+	if (segPtr->kind == VT_SEGMENT_NORMAL
+		&& vtShared.releaseCount == VT_RELEASE_OPS) {
+	    VtReleaseFlush();
+	}
+	nextPtr = segPtr->nextPtr;
+	if (segPtr->kind == VT_SEGMENT_NORMAL && segPtr->usedSlices == 0
 		&& (segPtr->committedMask & ~(uint64_t) 1) == 0
 		&& (force || now - segPtr->pages[1].u.freeSince >= decay)) {
-	    VtSegmentRelease(segPtr);
+	    VtSegmentReleaseBegin(segPtr,
+		    &vtShared.release[vtShared.releaseCount++]);
 	}
     }
+    VtWalkEnd();
 }
 
 /*
@@ -242,6 +397,9 @@ OrphanEmptied(
     uintptr_t word = atomic_load_explicit(&pagePtr->remote,
 	    memory_order_relaxed);
 
+    if (word == VT_REMOTE_SWEEPING) {
+	return 0;			/* Not an orphan's: see VtPageCollect. */
+    }
     return VtUsed(pagePtr) == 0 || (word != 0 && (word >= VT_REMOTE_SWEPT
 	    || VtRemoteCount(word) >= VtUsed(pagePtr)));
 }
@@ -279,7 +437,8 @@ OrphansPending(void)
  *	their pages, until it exits. Pages are looked at (a walk over all
  *	segments) only when a remote free came or a page or a held block
  *	waits, at most every half decay (every VT_SWEEP_GAP at least) unless
- *	forced. Shared lock held.
+ *	forced. Shared lock held; left meanwhile for the system calls (see
+ *	VtWalkBegin).
  *
  * Results:
  *	None.
@@ -297,6 +456,7 @@ VtSweep(
     uint64_t now = VtpNow();
     uint64_t gap = (uint64_t) VtOption(DECAY) * VT_MS / 2;
 
+    VtWalkBegin();
     SweepOrphans();
     if (force || ((vtShared.sweepPending || atomic_load_explicit(
 	    &vtShared.remoteFreed, memory_order_relaxed))
@@ -308,6 +468,7 @@ VtSweep(
 	vtShared.sweepPending = SweepHeld(force, now);
 	vtShared.sweepPending |= SweepPages(force, now);
     }
+    VtWalkEnd();
 }
 
 /*
@@ -408,7 +569,16 @@ SweepHeld(
     if (!asked) {
 	return pending;
     }
+
+    /*
+     * The barrier is a system call: made out of the lock. A cache asked
+     * that is dissolved meanwhile gave its blocks back itself, and is
+     * taken off the list with its request cleared (VtCacheDissolve).
+     */
+
+    VtpLockRelease(&vtShared.lock);
     barrier = VtpBarrierAll();
+    VtpLockAcquire(&vtShared.lock);
     for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
 	    cachePtr = cachePtr->nextPtr) {
 	if (!atomic_load_explicit(&cachePtr->heldSteal,
@@ -462,6 +632,9 @@ SweepPages(
 	if (segPtr->kind != VT_SEGMENT_NORMAL) {
 	    continue;
 	}
+	VtReleaseFlush();		/* The pages swept so far: their owners
+					 * may wait for them. A normal segment
+					 * stays (see VtWalkBegin). */
 	for (i = 1; i < VT_SLICES; i += segPtr->map[i]->slices) {
 	    VtPage *pagePtr = segPtr->map[i];
 	    VtCache *ownerPtr;
@@ -511,7 +684,9 @@ SweepPages(
  *	(frees) and its remote list only grows, unless the owner collects it;
  *	so if the remote word is still `word` when the sweep swaps it for
  *	VT_REMOTE_SWEPT, and the count it read (after the word) equals the
- *	list's length, no block of the page is live.
+ *	list's length, no block of the page is live. The word says
+ *	VT_REMOTE_SWEEPING until the memory is released, out of the locks
+ *	(VtReleaseFlush), then VT_REMOTE_SWEPT.
  *
  * Results:
  *	0 if the owner held its page lock (a later sweep may release the
@@ -519,8 +694,8 @@ SweepPages(
  *	it).
  *
  * Side effects:
- *	The page's memory is released (VtRunReset); its owner starts it
- *	afresh when it next collects it (VtPageCollect).
+ *	The page's memory is to be released (VtRunResetBegin); its owner
+ *	starts it afresh when it next collects it (VtPageCollect).
  *
  *----------------------------------------------------------------------
  */
@@ -546,12 +721,13 @@ SweepPage(
 	carved = VtLoad(&pagePtr->capacity);	/* The owner resets it once
 						 * it sees the swap. */
 	swept = atomic_compare_exchange_strong_explicit(&pagePtr->remote,
-		&word, VT_REMOTE_SWEPT, memory_order_acq_rel,
+		&word, VT_REMOTE_SWEEPING, memory_order_acq_rel,
 		memory_order_relaxed);
     }
     VtRacyReadsEnd();
     if (swept) {
-	VtRunReset(pagePtr, carved);
+	VtRunResetBegin(pagePtr, carved,
+		&vtShared.release[vtShared.releaseCount++]);
 	VtStore(&pagePtr->capacity, 0);
 	vtShared.swept++;
     }

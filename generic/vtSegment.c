@@ -51,6 +51,8 @@ static void		MapMark(VtSegment *segPtr, int known);
 static uint64_t		RunMask(unsigned first, unsigned slices);
 static VtPage *		RunChoose(unsigned slices, int *fromEndPtr);
 static void		RunRelink(VtPage *pagePtr);
+static void		RunMerge(VtSegment *segPtr, unsigned first,
+			    unsigned slices, uint64_t since);
 static uint64_t		RunDirty(const VtSegment *segPtr, unsigned first,
 			    unsigned slices);
 static void		PageTouched(VtPage *pagePtr, uint32_t carved);
@@ -58,11 +60,11 @@ static void		MarkTouched(VtSegment *segPtr, uint64_t from,
 			    uint64_t to);
 static void		SegmentOff(VtSegment *segPtr);
 static void		SegmentOn(VtSegment *segPtr);
-static void		SegmentUnlink(VtSegment *segPtr);
 static VtPage *		RunChooseAligned(unsigned slices, unsigned align,
 			    unsigned *firstPtr);
-static void		HugePagesOff(VtSegment *segPtr);
-static VtSegment *	SegmentNew(size_t size, enum VtSegmentKind kind);
+static int		HugePagesOff(VtSegment *segPtr);
+static VtSegment *	SegmentMap(size_t size, enum VtSegmentKind kind,
+			    int hugePages);
 static void		RunInsert(VtSegment *segPtr, unsigned first,
 			    unsigned slices);
 static void		RunUnlink(VtPage *pagePtr);
@@ -218,58 +220,29 @@ SegmentOn(
 /*
  *----------------------------------------------------------------------
  *
- * SegmentUnlink --
- *
- *	Take a segment off the shared cache's list and out of the segment
- *	map, and give its memory back.
- *
- * Results:
- *	None.
- *
- * Side effects:
- *	Unmaps the segment.
- *
- *----------------------------------------------------------------------
- */
-
-static void
-SegmentUnlink(
-    VtSegment *segPtr)
-{
-    size_t size = segPtr->size;
-
-    SegmentOff(segPtr);
-    vtShared.releasedBytes += VtSegmentCommitted(segPtr);
-    VtTrackShow(segPtr, VT_HEADER_BYTES);
-    VtpRelease(segPtr, size);
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * SegmentNew --
+ * SegmentMap --
  *
  *	Reserve a segment of `size` bytes aligned on VT_SEGMENT_SIZE and set
- *	up its header.
+ *	up its header (asking for huge pages first if `hugePages`). Called
+ *	without the shared lock: the segment is nobody else's until the
+ *	caller links it in (SegmentOn).
  *
  * Results:
  *	The segment, or NULL if the OS has no memory.
  *
  * Side effects:
- *	Maps memory; links the segment into the shared cache.
+ *	Maps memory.
  *
  *----------------------------------------------------------------------
  */
 
 static VtSegment *
-SegmentNew(
+SegmentMap(
     size_t size,
-    enum VtSegmentKind kind)
+    enum VtSegmentKind kind,
+    int hugePages)
 {
     VtSegment *segPtr = VtpReserve(size, VT_SEGMENT_SIZE);
-    int hugePages = kind == VT_SEGMENT_NORMAL && VtOption(HUGEPAGES) > 0
-	    && (uint64_t) (vtShared.segments + 1) * VT_SEGMENT_SIZE
-	    >= (uint64_t) VtOption(HUGEPAGES);
     unsigned i;
 
     if (segPtr == NULL) {
@@ -305,12 +278,35 @@ SegmentNew(
     }
     segPtr->map[0] = &segPtr->pages[0];	/* The header slice: no
 						 * blocks. */
-    if (kind == VT_SEGMENT_HUGE) {
-	vtShared.hugeBytes += size;
-    }
     VtTrackHide(segPtr, VT_HEADER_BYTES);
-    SegmentOn(segPtr);
     return segPtr;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtSegmentUnmap --
+ *
+ *	Give a segment that is off every list (VtSegmentReleaseBegin,
+ *	VtHugeFree) back to the OS. Called without the shared lock.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Unmaps the segment.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtSegmentUnmap(
+    VtSegment *segPtr)
+{
+    size_t size = segPtr->size;
+
+    VtTrackShow(segPtr, VT_HEADER_BYTES);
+    VtpRelease(segPtr, size);
 }
 
 /*
@@ -563,18 +559,31 @@ VtRunTake(
     } else {
 	runPtr = RunChooseAligned(slices, align, &first);
     }
-    if (runPtr == NULL) {
-	segPtr = SegmentNew(VT_SEGMENT_SIZE, VT_SEGMENT_NORMAL);
+    while (runPtr == NULL) {
+	/*
+	 * A new segment, mapped without the lock; meanwhile another thread
+	 * may have freed a run that fits, so the choice is made again.
+	 */
+
+	int hugePages = VtOption(HUGEPAGES) > 0
+		&& (uint64_t) (vtShared.segments + 1) * VT_SEGMENT_SIZE
+		>= (uint64_t) VtOption(HUGEPAGES);
+
+	VtpLockRelease(&vtShared.lock);
+	segPtr = SegmentMap(VT_SEGMENT_SIZE, VT_SEGMENT_NORMAL, hugePages);
+	VtpLockAcquire(&vtShared.lock);
 	if (segPtr == NULL) {
 	    return NULL;
 	}
+	SegmentOn(segPtr);
 	vtShared.segments++;
 	RunInsert(segPtr, 1, VT_SLICES - 1);
-	runPtr = &segPtr->pages[1];
-	runPtr->u.freeSince = VtpNow();
-	first = align;			/* The first aligned slice after the
-					 * header. */
-	fromEnd = 0;
+	segPtr->pages[1].u.freeSince = VtpNow();
+	if (align <= 1) {
+	    runPtr = RunChoose(slices, &fromEnd);
+	} else {
+	    runPtr = RunChooseAligned(slices, align, &first);
+	}
     }
     segPtr = VtSegmentOf(runPtr);
     length = runPtr->slices;
@@ -779,14 +788,46 @@ RunRelink(
     VtSegment *segPtr = VtSegmentOf(pagePtr);
     unsigned first = pagePtr->index;
     unsigned slices = pagePtr->slices;
-    VtPage *nearPtr;
 
     segPtr->usedSlices -= slices;
     vtShared.dirtyBytes += RunDirty(segPtr, first, slices);
     pagePtr->state = VT_PAGE_NONE;
+    RunMerge(segPtr, first, slices, VtpNow());
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * RunMerge --
+ *
+ *	Make slices first .. first+slices-1 a free run, merged with the free
+ *	runs on either side; the merged run counts as free since `since` or
+ *	since the latest of its neighbours' times.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	Changes the free run lists.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+RunMerge(
+    VtSegment *segPtr,
+    unsigned first,
+    unsigned slices,
+    uint64_t since)
+{
+    VtPage *nearPtr;
+
     if (first > 1) {
 	nearPtr = segPtr->map[first - 1];
 	if (nearPtr->state == VT_PAGE_FREE) {
+	    if (nearPtr->u.freeSince > since) {
+		since = nearPtr->u.freeSince;
+	    }
 	    RunUnlink(nearPtr);
 	    first = nearPtr->index;
 	    slices += nearPtr->slices;
@@ -795,12 +836,15 @@ RunRelink(
     if (first + slices < VT_SLICES) {
 	nearPtr = segPtr->map[first + slices];
 	if (nearPtr->state == VT_PAGE_FREE) {
+	    if (nearPtr->u.freeSince > since) {
+		since = nearPtr->u.freeSince;
+	    }
 	    RunUnlink(nearPtr);
 	    slices += nearPtr->slices;
 	}
     }
     RunInsert(segPtr, first, slices);
-    segPtr->pages[first].u.freeSince = VtpNow();
+    segPtr->pages[first].u.freeSince = since;
 }
 
 /*
@@ -808,42 +852,49 @@ RunRelink(
  *
  * HugePagesOff --
  *
- *	Before part of a segment's memory goes back to the OS: take back the
- *	request for huge pages, if any, so that the OS does not back the
- *	released range again on its own (Linux's khugepaged fills a huge
- *	page's missing pages when it collapses it). Shared lock held.
+ *	Before part of a segment's memory goes back to the OS: whether the
+ *	request for huge pages must be taken back first, so that the OS does
+ *	not back the released range again on its own (Linux's khugepaged
+ *	fills a huge page's missing pages when it collapses it). Once per
+ *	segment. Shared lock held.
  *
  * Results:
- *	None.
+ *	1 if the request is to be taken back (see VtReleaseOpRun).
  *
  * Side effects:
- *	A system call, once per segment.
+ *	The segment no longer counts as asking for huge pages.
  *
  *----------------------------------------------------------------------
  */
 
-static void
+static int
 HugePagesOff(
     VtSegment *segPtr)
 {
-    if (segPtr->hugePages) {
-	VtpHugePages(segPtr, segPtr->size, 0);
-	segPtr->hugePages = 0;
-    }
+    int off = segPtr->hugePages != 0;
+
+    segPtr->hugePages = 0;
+    return off;
 }
 
 /*
  *----------------------------------------------------------------------
  *
- * VtRunDecommit --
+ * VtRunReleaseBegin, VtRunReleaseEnd --
  *
  *	Give back the memory of a free run's committed slices, keeping the
- *	address range (one call per stretch of committed slices). A stretch
- *	the OS refused (Linux refuses locked memory) stays committed: a
- *	slice that is not committed must read as zeros (see LargeTake).
+ *	address range, in three steps: VtRunReleaseBegin (shared lock held)
+ *	takes the run off the free lists as VT_PAGE_RELEASING and fills in
+ *	*opPtr; VtReleaseOpRun makes the system calls without the lock (one
+ *	per stretch of committed slices); VtRunReleaseEnd (shared lock held)
+ *	counts what went back and makes the run free again, merged with the
+ *	free runs that came beside it meanwhile. A stretch the OS refused
+ *	(Linux refuses locked memory) stays committed: a slice that is not
+ *	committed must read as zeros (see LargeTake).
  *
  * Results:
- *	The number of slices released.
+ *	VtRunReleaseBegin: 1, or 0 if the run has no committed slice (then
+ *	nothing is to be done and the run is left as it was).
  *
  * Side effects:
  *	The slices are no longer dirty.
@@ -851,66 +902,82 @@ HugePagesOff(
  *----------------------------------------------------------------------
  */
 
-size_t
-VtRunDecommit(
-    VtPage *runPtr)
+int
+VtRunReleaseBegin(
+    VtPage *runPtr,
+    VtReleaseOp *opPtr)
 {
     VtSegment *segPtr = VtSegmentOf(runPtr);
-    uint64_t run = RunMask(runPtr->index, runPtr->slices);
-    uint64_t dirty = segPtr->committedMask & run;
-    uint64_t failed = 0, before;
-    size_t count = VT_POPCOUNT64(dirty);
-    uint64_t released;
+    uint64_t mask = segPtr->committedMask
+	    & RunMask(runPtr->index, runPtr->slices);
+    uint64_t since = runPtr->u.freeSince;
+    unsigned slices = runPtr->slices;
+
+    if (mask == 0) {
+	return 0;
+    }
+    opPtr->bytes = RunDirty(segPtr, runPtr->index, slices);
+    RunUnlink(runPtr);
+    runPtr->slices = (uint8_t) slices;
+    runPtr->u.freeSince = since;
+    runPtr->state = VT_PAGE_RELEASING;
+    opPtr->kind = VT_RELEASE_RUN;
+    opPtr->hugePagesOff = (uint8_t) HugePagesOff(segPtr);
+    opPtr->pagePtr = runPtr;
+    opPtr->segPtr = segPtr;
+    opPtr->mask = mask;
+    opPtr->failed = 0;
+    return 1;
+}
+
+void
+VtRunReleaseEnd(
+    VtReleaseOp *opPtr)
+{
+    VtPage *runPtr = opPtr->pagePtr;
+    VtSegment *segPtr = opPtr->segPtr;
+    uint64_t done = opPtr->mask & ~opPtr->failed;
+    uint64_t released = 0;
     unsigned i;
 
-    HugePagesOff(segPtr);
-    while (dirty != 0) {
-	unsigned first = VT_CTZ64(dirty);
-	unsigned length = VT_CTZ64(~(dirty >> first));
-
-	if (!VtpDecommit((uint8_t *) segPtr + first * VT_SLICE_SIZE,
-		length * VT_SLICE_SIZE)) {
-	    failed |= RunMask(first, length);	/* Still holds its data
-						 * (locked memory): still
-						 * committed and dirty. */
-	}
-	dirty &= ~RunMask(first, length);
-    }
-    before = RunDirty(segPtr, runPtr->index, runPtr->slices);
     for (i = runPtr->index; i < runPtr->index + runPtr->slices; i++) {
-	if (!((failed >> i) & 1)) {
+	if ((done >> i) & 1) {
+	    released += (uint64_t) VT_POPCOUNT64(segPtr->touched[i]) << 12;
 	    segPtr->touched[i] = 0;
 	}
     }
-    segPtr->committedMask &= ~(run & ~failed);
-    released = before - RunDirty(segPtr, runPtr->index, runPtr->slices);
+    segPtr->committedMask &= ~done;
     vtShared.dirtyBytes -= released;
     vtShared.releasedBytes += released;
-    return count - VT_POPCOUNT64(failed);
+    runPtr->state = VT_PAGE_NONE;
+    RunMerge(segPtr, runPtr->index, runPtr->slices, runPtr->u.freeSince);
 }
 
 /*
  *----------------------------------------------------------------------
  *
- * VtRunReset --
+ * VtRunResetBegin --
  *
  *	Give back the memory of a page of small blocks that stays in use
  *	(the sweep, see VtSweep): the `carved` blocks it had are no longer
- *	resident. Shared lock held.
+ *	resident. Shared lock held; the system call is made later, without
+ *	it (VtReleaseOpRun), while the page's remote word says
+ *	VT_REMOTE_SWEEPING.
  *
  * Results:
  *	None.
  *
  * Side effects:
- *	A system call; the run's slices are no longer touched.
+ *	The run's slices are no longer touched; fills in *opPtr.
  *
  *----------------------------------------------------------------------
  */
 
 void
-VtRunReset(
+VtRunResetBegin(
     VtPage *pagePtr,
-    uint32_t carved)
+    uint32_t carved,
+    VtReleaseOp *opPtr)
 {
     VtSegment *segPtr = VtSegmentOf(pagePtr);
     unsigned i;
@@ -921,51 +988,117 @@ VtRunReset(
 		(uint64_t) VT_POPCOUNT64(segPtr->touched[i]) << 12;
 	segPtr->touched[i] = 0;
     }
-    HugePagesOff(segPtr);
-    VtpReset((uint8_t *) segPtr + pagePtr->index * VT_SLICE_SIZE,
-	    pagePtr->slices * VT_SLICE_SIZE);
+    opPtr->kind = VT_RELEASE_PAGE;
+    opPtr->hugePagesOff = (uint8_t) HugePagesOff(segPtr);
+    opPtr->pagePtr = pagePtr;
+    opPtr->segPtr = segPtr;
+    opPtr->mask = RunMask(pagePtr->index, pagePtr->slices);
+    opPtr->failed = opPtr->bytes = 0;
 }
 
 /*
  *----------------------------------------------------------------------
  *
- * VtSegmentRelease --
+ * VtSegmentReleaseBegin --
  *
- *	Unmap a normal segment none of whose slices is in use.
+ *	Take a normal segment none of whose slices is in use off the shared
+ *	cache's lists and out of the segment map; it is unmapped later,
+ *	without the lock (VtReleaseOpRun). Shared lock held.
  *
  * Results:
  *	None.
  *
  * Side effects:
- *	The segment and its free run are gone.
+ *	The segment and its free run are gone; fills in *opPtr.
  *
  *----------------------------------------------------------------------
  */
 
 void
-VtSegmentRelease(
-    VtSegment *segPtr)
+VtSegmentReleaseBegin(
+    VtSegment *segPtr,
+    VtReleaseOp *opPtr)
 {
-    VtPage *runPtr = &segPtr->pages[1];
-
-    RunUnlink(runPtr);
+    RunUnlink(&segPtr->pages[1]);
     vtShared.dirtyBytes -= RunDirty(segPtr, 1, VT_SLICES - 1);
     vtShared.segments--;
-    SegmentUnlink(segPtr);
+    vtShared.releasedBytes += VtSegmentCommitted(segPtr);
+    SegmentOff(segPtr);
+    opPtr->kind = VT_RELEASE_SEGMENT;
+    opPtr->hugePagesOff = 0;
+    opPtr->pagePtr = NULL;
+    opPtr->segPtr = segPtr;
+    opPtr->mask = opPtr->failed = opPtr->bytes = 0;
 }
 
 /*
  *----------------------------------------------------------------------
  *
- * VtHugeAlloc --
+ * VtReleaseOpRun --
  *
- *	A block above VT_LARGE_MAX (or with an alignment above a slice): a
- *	segment of its own whose header slice is followed by the block at
- *	`offset` (VT_SLICE_SIZE, or the alignment up to half a segment), so
- *	that the block is found like any other.
+ *	Make the system calls of a release decided under the shared lock
+ *	(see VtReleaseFlush), without it.
  *
  * Results:
- *	The page header of the block, or NULL if the OS has no memory.
+ *	None.
+ *
+ * Side effects:
+ *	Memory goes back to the OS; opPtr->failed: the run's slices it
+ *	refused to take.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void
+VtReleaseOpRun(
+    VtReleaseOp *opPtr)
+{
+    VtSegment *segPtr = opPtr->segPtr;
+    uint64_t mask = opPtr->mask;
+
+    if (opPtr->hugePagesOff) {
+	VtpHugePages(segPtr, segPtr->size, 0);
+    }
+    switch ((enum VtReleaseKind) opPtr->kind) {
+    case VT_RELEASE_RUN:
+	while (mask != 0) {
+	    unsigned first = VT_CTZ64(mask);
+	    unsigned length = VT_CTZ64(~(mask >> first));
+
+	    if (!VtpDecommit((uint8_t *) segPtr + first * VT_SLICE_SIZE,
+		    length * VT_SLICE_SIZE)) {
+		opPtr->failed |= RunMask(first, length);
+	    }
+	    mask &= ~RunMask(first, length);
+	}
+	break;
+    case VT_RELEASE_PAGE:
+	VtpReset((uint8_t *) segPtr
+		+ opPtr->pagePtr->index * VT_SLICE_SIZE,
+		(size_t) VT_POPCOUNT64(mask) * VT_SLICE_SIZE);
+	break;
+    case VT_RELEASE_SEGMENT:
+	VtSegmentUnmap(segPtr);
+	break;
+    }
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtHugeMap, VtHugeLink, VtHugeFree --
+ *
+ *	A block above VT_LARGE_MAX (or with an alignment above a slice) has
+ *	a segment of its own whose header slice is followed by the block at
+ *	`offset` (VT_SLICE_SIZE, or the alignment up to half a segment), so
+ *	that the block is found like any other. VtHugeMap maps it and sets it
+ *	up, without the shared lock; VtHugeLink (shared lock held) links it
+ *	in; VtHugeFree (shared lock held) takes it off the shared cache, for
+ *	the caller to unmap it after it has left the lock (VtSegmentUnmap).
+ *
+ * Results:
+ *	VtHugeMap: the segment, or NULL if the OS has no memory. VtHugeLink:
+ *	the page header of the block.
  *
  * Side effects:
  *	Maps memory.
@@ -973,8 +1106,8 @@ VtSegmentRelease(
  *----------------------------------------------------------------------
  */
 
-VtPage *
-VtHugeAlloc(
+VtSegment *
+VtHugeMap(
     size_t size,
     size_t offset)
 {
@@ -985,14 +1118,14 @@ VtHugeAlloc(
     if (bytes < size || bytes > SIZE_MAX - 2 * VT_SEGMENT_SIZE) {
 	return NULL;
     }
-    segPtr = SegmentNew(offset + bytes, VT_SEGMENT_HUGE);
+    segPtr = SegmentMap(offset + bytes, VT_SEGMENT_HUGE, 0);
     if (segPtr == NULL) {
 	return NULL;
     }
     pagePtr = &segPtr->pages[1];
     pagePtr->start = (uint8_t *) segPtr + offset;
     if (!VtpCommit(pagePtr->start, bytes)) {
-	VtHugeFree(segPtr);
+	VtSegmentUnmap(segPtr);
 	return NULL;
     }
     pagePtr->state = VT_PAGE_LARGE;
@@ -1000,31 +1133,24 @@ VtHugeAlloc(
     pagePtr->slices = 0;
     RunMap(segPtr, 1, VT_SLICES - 1, pagePtr);
     segPtr->usedSlices = VT_SLICES - 1;
-    return pagePtr;
+    return segPtr;
 }
 
-/*
- *----------------------------------------------------------------------
- *
- * VtHugeFree --
- *
- *	Unmap a huge block's segment.
- *
- * Results:
- *	None.
- *
- * Side effects:
- *	The memory goes back to the OS.
- *
- *----------------------------------------------------------------------
- */
+VtPage *
+VtHugeLink(
+    VtSegment *segPtr)
+{
+    vtShared.hugeBytes += segPtr->size;
+    SegmentOn(segPtr);
+    return &segPtr->pages[1];
+}
 
 void
 VtHugeFree(
     VtSegment *segPtr)
 {
-    vtShared.hugeBytes -= segPtr->size;
-    SegmentUnlink(segPtr);
+    vtShared.releasedBytes += VtSegmentCommitted(segPtr);
+    VtHugeDetach(segPtr);
 }
 
 /*
@@ -1210,7 +1336,10 @@ VtSegmentIsValid(
 		return 0;
 	    }
 	}
-	if (pagePtr->state == VT_PAGE_FREE) {
+	if (pagePtr->state == VT_PAGE_RELEASING) {
+	    /* Off the lists while the pass that releases it is out of
+	     * the lock. */
+	} else if (pagePtr->state == VT_PAGE_FREE) {
 	    if (lastFree) {
 		return 0;
 	    }

@@ -285,7 +285,8 @@ VtGetStats(
 		largeBytes += VtUsableSize(pagePtr);
 		largePtr->requested += LargeRequested(pagePtr);
 		break;
-	    case VT_PAGE_FREE: {
+	    case VT_PAGE_FREE:
+	    case VT_PAGE_RELEASING: {
 		unsigned dirty = VT_POPCOUNT64(segPtr->committedMask
 			& ((~(uint64_t) 0 >> (64 - pagePtr->slices)) << i));
 

@@ -198,9 +198,9 @@ int
 VtpBarrierAll(void)
 {
 #if defined(__linux__) && defined(SYS_membarrier)
-    static int unavailable = 0;		/* Shared lock held. */
+    static _Atomic int unavailable;
 
-    if (unavailable) {
+    if (atomic_load_explicit(&unavailable, memory_order_relaxed)) {
 	return 0;
     }
     if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) == 0
@@ -210,7 +210,7 @@ VtpBarrierAll(void)
 	    0) == 0)) {
 	return 1;
     }
-    unavailable = 1;
+    atomic_store_explicit(&unavailable, 1, memory_order_relaxed);
     return 0;
 #else
     return 0;
