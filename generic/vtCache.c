@@ -114,17 +114,20 @@ static void		GiveSparse(VtCache *cachePtr, unsigned bucket);
 void
 VtInit(void)
 {
+    uintptr_t cookie, link;
+
     if (atomic_load_explicit(&initialized, memory_order_acquire)) {
 	return;
     }
-    VtSegmentMapInit();			/* A system call: not under the
-					 * lock. */
+    VtSegmentMapInit();			/* System calls: not under the */
+    cookie = VtpRandom();		/* lock. */
+    link = VtpRandom();
     VtpLockAcquire(&vtShared.lock);
     if (!atomic_load_explicit(&initialized, memory_order_relaxed)) {
 	VtBucketsInit();
 	VtOptionsInit();
-	vtCookieKey = VtpRandom() | 1;
-	VtLinkKeyInit(VtpRandom());
+	vtCookieKey = cookie | 1;
+	VtLinkKeyInit(link);
 	VtpThreadExitInit(CacheExit);
 	VtpAtFork(ForkPrepare, ForkParent, ForkChild);
 	atomic_store_explicit(&initialized, 1, memory_order_release);
@@ -141,7 +144,8 @@ VtInit(void)
  *	shared cache in a consistent state; in the child, the thread that
  *	forked (the one holding the lock) leaves it, and the purger (a
  *	thread of the parent) is known to be gone: the child starts its own
- *	at its first safe point (VtPurgerSafePoint).
+ *	at its first safe point (VtPurgerSafePoint), and a pass of the
+ *	parent's that was out of the lock is finished (VtReleaseFork).
  *	The caches of the parent's other threads are left as they are (one
  *	of them may have been caught in the middle of an update): their
  *	blocks stay usable and freeable in the child, their pages are not
@@ -178,12 +182,15 @@ ForkChild(void)
     for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
 	    cachePtr = cachePtr->nextPtr) {
 	cachePtr->ghost = cachePtr != vtCachePtr;
+	atomic_store_explicit(&cachePtr->heldSteal, 0,
+		memory_order_relaxed);	/* A sweep of the parent's was out
+					 * of the lock (see SweepHeld). */
     }
     vtShared.purgerRunning = 0;
     vtShared.purgerIdle = 0;
     vtShared.purgerFailed = 0;
-    VtReleaseFork();
     VtpLockRelease(&vtShared.lock);
+    VtReleaseFork();
 }
 
 /*
@@ -313,21 +320,25 @@ VtCacheGet(
 	cachePtr->parkedBytes = 0;
     } else {
 	/*
-	 * Caches are never given back to the OS: a remote free may still
-	 * write the hint of a cache whose thread has gone.
+	 * A new cache, mapped out of the lock. Caches are never given back
+	 * to the OS: a remote free may still write the hint of a cache whose
+	 * thread has gone.
 	 */
 
+	VtSharedUnlock();
 	cachePtr = VtpReserve(sizeof(VtCache), 4096);
 	if (cachePtr == NULL || !VtpCommit(cachePtr, sizeof(VtCache))) {
-	    VtSharedUnlock();
 	    return &vtEmptyCache;
 	}
 	memset(cachePtr, 0, sizeof(VtCache));
 	for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	    cachePtr->pages[bucket] = &vtEmptyPage;
 	}
+	VtSharedLock(NULL, 0);
     }
     cachePtr->threadId = VtpThreadId();
+    cachePtr->statsSlot = -1;		/* Until a walk of VtGetStats gives
+					 * it one. */
     cachePtr->trimEpoch = atomic_load_explicit(&vtShared.trimEpoch,
 	    memory_order_relaxed);
     cachePtr->nextPtr = vtShared.cachesPtr;

@@ -80,11 +80,12 @@ VtWalkEnd(void)
  *	lock, make them (VtReleaseOpRun), a swept page's owner is let at it
  *	again (VT_REMOTE_SWEPT), take the lock and count what went back
  *	(VtRunReleaseEnd). Shared lock held, in a pass (VtWalkBegin).
- *	VtReleaseFork: in a forked child, where the pass of a thread of the
- *	parent's was caught out of the lock: its runs and swept pages are
- *	released by the child itself (a release twice does no harm); its
- *	segments are left alone, as the parent may have unmapped them and
- *	mapped something else there before the fork.
+ *	VtReleaseFork: in a forked child (the only thread, no lock held),
+ *	where the pass of a thread of the parent's was caught out of the
+ *	lock: its runs and swept pages are released by the child itself (a
+ *	release twice does no harm); its segments are left alone, as the
+ *	parent may have unmapped them and mapped something else there
+ *	before the fork.
  *
  * Results:
  *	None.
@@ -135,6 +136,9 @@ VtReleaseFork(void)
 {
     unsigned i;
 
+    if (!vtShared.walking) {
+	return;
+    }
     for (i = 0; i < vtShared.releaseCount; i++) {
 	VtReleaseOp *opPtr = &vtShared.release[i];
 
@@ -149,8 +153,10 @@ VtReleaseFork(void)
 		    memory_order_relaxed);
 	}
     }
+    VtpLockAcquire(&vtShared.lock);
     ReleaseDone();
     vtShared.walking = 0;
+    VtpLockRelease(&vtShared.lock);
 }
 
 /*

@@ -12,6 +12,9 @@
 
 #include "vtInt.h"
 
+#define VT_STATS_ROUND 16		/* Segments (64 MiB) walked per hold of
+					 * the shared lock. */
+
 static void		AddCounters(VtCounters *sumPtr,
 			    const VtCounterArrays *arraysPtr, unsigned bucket);
 static void		SumCounters(VtCounters *sumPtr,
@@ -146,9 +149,9 @@ LargeRequested(
  *	None.
  *
  * Side effects:
- *	Takes the shared lock for the time of the walk. Threads allocating
- *	meanwhile are not stopped, so figures of a busy process are a
- *	snapshot taken over a short interval.
+ *	Takes the shared lock for the walk, leaving it every VT_STATS_ROUND
+ *	segments. Threads allocating meanwhile are not stopped, so figures
+ *	of a busy process are a snapshot taken over a short interval.
  *
  *----------------------------------------------------------------------
  */
@@ -165,13 +168,14 @@ VtGetStats(
     size_t slots = 0, maxSlots = cachesPtr != NULL ? *countPtr : 0;
     VtSegment *segPtr;
     VtCache *cachePtr;
-    unsigned i;
+    unsigned i, normal = 0;
 
     memset(statsPtr, 0, sizeof(VtStats));
     memset(carved, 0, sizeof(carved));
     memset(live, 0, sizeof(live));
     VtInit();
     VtpLockAcquire(&vtShared.lock);
+    VtWalkBegin();
     statsPtr->threads = vtShared.threads;
     statsPtr->segments = vtShared.segments;
     statsPtr->dirty = vtShared.dirtyBytes;
@@ -229,11 +233,21 @@ VtGetStats(
 
     /*
      * Pages: committed memory, page counts, and per bucket the carved,
-     * live and requested figures, each also for the page's cache.
+     * live and requested figures, each also for the page's cache. Every
+     * VT_STATS_ROUND normal segments the walk lets the threads that wait
+     * for the lock through, standing on a normal segment (see
+     * VtWalkBegin): a cache that comes meanwhile has no slot, one that
+     * goes loses its own.
      */
 
     for (segPtr = vtShared.segmentsPtr; segPtr != NULL;
 	    segPtr = segPtr->nextPtr) {
+	if (segPtr->kind == VT_SEGMENT_NORMAL
+		&& ++normal % VT_STATS_ROUND == 0) {
+	    VtpLockRelease(&vtShared.lock);
+	    VtpSleep(0);
+	    VtpLockAcquire(&vtShared.lock);
+	}
 	statsPtr->committed += VtSegmentCommitted(segPtr);
 	statsPtr->reserved += segPtr->size;
 	if (segPtr->kind == VT_SEGMENT_HUGE) {
@@ -297,6 +311,7 @@ VtGetStats(
 	    }
 	}
     }
+    VtWalkEnd();
     VtpLockRelease(&vtShared.lock);
 
     for (i = 0; i <= VT_NBUCKETS; i++) {

@@ -32,6 +32,32 @@
 static pthread_key_t exitKey;
 
 /*
+ * The debug build checks the rule that the allocator makes no system call
+ * and creates no thread while it holds the shared lock (the C library
+ * calls malloc and free from inside its own locks, and another thread may
+ * need the lock meanwhile): each thread counts the locks it holds, and
+ * the calls below panic if it holds one.
+ */
+
+#if VT_DEBUG
+static VT_THREAD_LOCAL int locksHeld;
+
+#   define LocksHeld(delta)	(locksHeld += (delta))
+
+static void
+NoLockHeld(
+    const char *call)
+{
+    if (locksHeld != 0) {
+	VtPanic("vtalloc: %s called with the shared lock held", call);
+    }
+}
+#else
+#   define LocksHeld(delta)	((void) 0)
+#   define NoLockHeld(call)	((void) 0)
+#endif
+
+/*
  *----------------------------------------------------------------------
  *
  * VtpReserve --
@@ -57,6 +83,7 @@ VtpReserve(
     uint8_t *ptr, *alignedPtr;
     size_t extra;
 
+    NoLockHeld("mmap");
     size = (size + pageSize - 1) & ~(pageSize - 1);
     if (align <= pageSize) {
 	ptr = mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -112,6 +139,7 @@ VtpReserveZero(
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 #endif
 
+    NoLockHeld("mmap");
     return ptr == MAP_FAILED ? NULL : ptr;
 }
 
@@ -150,6 +178,7 @@ VtpDecommit(
     void *ptr,
     size_t size)
 {
+    NoLockHeld("madvise");
     return madvise(ptr, size, MADV_DONTNEED) == 0;
 }
 
@@ -158,6 +187,7 @@ VtpReset(
     void *ptr,
     size_t size)
 {
+    NoLockHeld("madvise");
     madvise(ptr, size, MADV_DONTNEED);
 }
 
@@ -168,6 +198,7 @@ VtpHugePages(
     int on)
 {
 #if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
+    NoLockHeld("madvise");
     madvise(ptr, size, on ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 #else
     (void) ptr;
@@ -200,6 +231,7 @@ VtpBarrierAll(void)
 #if defined(__linux__) && defined(SYS_membarrier)
     static _Atomic int unavailable;
 
+    NoLockHeld("membarrier");
     if (atomic_load_explicit(&unavailable, memory_order_relaxed)) {
 	return 0;
     }
@@ -224,6 +256,7 @@ VtpRelease(
 {
     size_t pageSize = (size_t) sysconf(_SC_PAGESIZE);
 
+    NoLockHeld("munmap");
     munmap(ptr, (size + pageSize - 1) & ~(pageSize - 1));
 }
 
@@ -258,6 +291,7 @@ VtpRemap(
     size_t pageSize = (size_t) sysconf(_SC_PAGESIZE);
     void *newPtr, *targetPtr;
 
+    NoLockHeld("mremap");
     size = (size + pageSize - 1) & ~(pageSize - 1);
     newSize = (newSize + pageSize - 1) & ~(pageSize - 1);
     if (newSize == 0) {
@@ -308,19 +342,25 @@ VtpLockAcquire(
     VtpLock *lockPtr)
 {
     pthread_mutex_lock(lockPtr);
+    LocksHeld(1);
 }
 
 int
 VtpLockTry(
     VtpLock *lockPtr)
 {
-    return pthread_mutex_trylock(lockPtr) == 0;
+    if (pthread_mutex_trylock(lockPtr) != 0) {
+	return 0;
+    }
+    LocksHeld(1);
+    return 1;
 }
 
 void
 VtpLockRelease(
     VtpLock *lockPtr)
 {
+    LocksHeld(-1);
     pthread_mutex_unlock(lockPtr);
 }
 
@@ -501,8 +541,10 @@ uintptr_t
 VtpRandom(void)
 {
     uintptr_t value = 0;
-    int fd = open("/dev/urandom", O_RDONLY);
+    int fd;
 
+    NoLockHeld("open");
+    fd = open("/dev/urandom", O_RDONLY);
     if (fd >= 0) {
 	if (read(fd, &value, sizeof(value)) != (ssize_t) sizeof(value)) {
 	    value = 0;
@@ -606,6 +648,7 @@ VtpCreatePthread(
     CreateProc *procPtr = atomic_load_explicit(&createProc,
 	    memory_order_acquire);
 
+    NoLockHeld("pthread_create");
     if (procPtr == NULL) {
 	procPtr = (CreateProc *) dlsym(RTLD_NEXT, "pthread_create");
 	if (procPtr == NULL) {
@@ -629,6 +672,7 @@ VtpThreadCreate(
     size_t stackSize;
     int i, result;
 
+    NoLockHeld("pthread_create");
     for (i = 0; i < START_SLOTS && startPtr == NULL; i++) {
 	if (!atomic_load_explicit(&startSlots[i].busy, memory_order_relaxed)
 		&& !atomic_exchange_explicit(&startSlots[i].busy, 1,
