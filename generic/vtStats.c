@@ -12,7 +12,7 @@
 
 #include "vtInt.h"
 
-#define VT_STATS_ROUND 16		/* Segments (64 MiB) walked per hold of
+#define VT_STATS_ROUND 4		/* Segments (16 MiB) walked per hold of
 					 * the shared lock. */
 
 static void		AddCounters(VtCounters *sumPtr,
