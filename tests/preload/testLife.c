@@ -4,7 +4,8 @@
  *	Tests of libvtmalloc in the lives of ordinary threaded programs, run
  *	with LD_PRELOAD=libvtmalloc.so: threads that create threads (joined
  *	and detached) by the ten thousand, the same in forked children of a
- *	program whose threads keep allocating, threads whose last frees come
+ *	program whose threads keep allocating, forks that catch a release
+ *	pass out of the lock, threads whose last frees come
  *	from the C library after their exit callbacks (no cache may outlive
  *	them), the purger option turned on from inside the program, a
  *	program that never creates a thread (it must never get one), and a
@@ -226,6 +227,109 @@ ForkTree(void)
 	pthread_join(threads[i], NULL);
     }
     printf("    40 children: %d hung, %d failed\n", hung, bad);
+    CHECK(hung == 0 && bad == 0);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * ForkRelease --
+ *
+ *	With no decay, threads that churn large blocks (new segments mapped,
+ *	free runs and segments given back, out of the shared lock) and small
+ *	ones keep the release passes busy while the program forks 300
+ *	children: a fork may catch a pass with its system calls under way.
+ *	Each child fills and checks blocks of every kind, creates a thread
+ *	and trims; every child must end with its data intact.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void *
+BusyLarge(
+    void *arg)
+{
+    unsigned seed = (unsigned) (uintptr_t) arg, i;
+    char *blocks[16] = { NULL };
+
+    for (i = 0; !atomic_load(&stopBusy); i = (i + 1) % 16) {
+	size_t size = rand_r(&seed) % 3 == 0
+		? 70000 + rand_r(&seed) % 5000000 : 16 + rand_r(&seed) % 4000;
+
+	free(blocks[i]);
+	blocks[i] = malloc(size);
+	memset(blocks[i], 1, size < 8192 ? size : 8192);
+    }
+    for (i = 0; i < 16; i++) {
+	free(blocks[i]);
+    }
+    return NULL;
+}
+
+static void *
+Fill(
+    void *arg)
+{
+    size_t size = (size_t) (uintptr_t) arg;
+    unsigned char *ptr = malloc(size);
+    size_t i, bad = 0;
+
+    memset(ptr, 0x5A, size);
+    for (i = 0; i < size; i += 61) {
+	bad += ptr[i] != 0x5A;
+    }
+    free(ptr);
+    return (void *) (uintptr_t) bad;
+}
+
+static void
+ForkReleaseChild(void)
+{
+    static const size_t sizes[] = {24, 3000, 100000, 3000000, 40000000};
+    const VtInstance *instPtr = Instance();
+    pthread_t thread;
+    void *bad;
+    size_t i;
+
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	CHECK(Fill((void *) (uintptr_t) sizes[i]) == NULL);
+    }
+    CHECK(pthread_create(&thread, NULL, Fill, (void *) (uintptr_t) 500000)
+	    == 0);
+    pthread_join(thread, &bad);
+    CHECK(bad == NULL);
+    if (instPtr != NULL) {
+	instPtr->apiPtr->Vt_Trim();
+    }
+    CHECK(Fill((void *) (uintptr_t) 200000) == NULL);
+}
+
+static void
+ForkRelease(void)
+{
+    const VtInstance *instPtr = Instance();
+    int64_t decay = instPtr->optionGet(VT_OPTION_DECAY);
+    pthread_t threads[8];
+    int i, hung = 0, bad = 0;
+
+    instPtr->optionSet(VT_OPTION_DECAY, 0);
+    atomic_store(&stopBusy, 0);
+    for (i = 0; i < 8; i++) {
+	pthread_create(&threads[i], NULL, BusyLarge,
+		(void *) (uintptr_t) (i + 1));
+    }
+    for (i = 0; i < 300; i++) {
+	int result = InChild(ForkReleaseChild, 30);
+
+	hung += result == 2;
+	bad += result == 1;
+    }
+    atomic_store(&stopBusy, 1);
+    for (i = 0; i < 8; i++) {
+	pthread_join(threads[i], NULL);
+    }
+    instPtr->optionSet(VT_OPTION_DECAY, decay);
+    printf("    300 children: %d hung, %d failed\n", hung, bad);
     CHECK(hung == 0 && bad == 0);
 }
 
@@ -530,6 +634,7 @@ main(
     Run("threads that create threads (20,000)", ThreadTree);
     Run("fork while threads allocate; children create threads",
 	    ForkTree);
+    Run("fork while release passes are out of the lock", ForkRelease);
     Run("the C library's frees after thread exit leave no cache",
 	    LateFrees);
     Run("the purger option turned on, then malloc", PurgerTurnedOn);
