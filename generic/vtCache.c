@@ -115,6 +115,7 @@ void
 VtInit(void)
 {
     uintptr_t cookie, link;
+    int first = 0;
 
     if (atomic_load_explicit(&initialized, memory_order_acquire)) {
 	return;
@@ -128,11 +129,21 @@ VtInit(void)
 	VtOptionsInit();
 	vtCookieKey = cookie | 1;
 	VtLinkKeyInit(link);
-	VtpThreadExitInit(CacheExit);
-	VtpAtFork(ForkPrepare, ForkParent, ForkChild);
+	VtpThreadExitInit(CacheExit);	/* Before any cache is made. */
 	atomic_store_explicit(&initialized, 1, memory_order_release);
+	first = 1;
     }
     VtpLockRelease(&vtShared.lock);
+
+    /*
+     * The fork handlers are registered out of the lock: the C library
+     * holds its own lock while it registers them (and may allocate then),
+     * and while it runs them at a fork, where ForkPrepare takes ours.
+     */
+
+    if (first) {
+	VtpAtFork(ForkPrepare, ForkParent, ForkChild);
+    }
 }
 
 /*
