@@ -991,6 +991,24 @@ VtSegmentKnown(
 #define VT_REMOTE_SWEEPING	VtRemoteWord(NULL, 0xC000)
 
 /*
+ * A fast deterministic random generator (xorshift64*), for the stress
+ * workloads and the tests.
+ */
+
+VT_INLINE uint64_t
+VtRandomNext(
+    uint64_t *seedPtr)
+{
+    uint64_t x = *seedPtr;
+
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *seedPtr = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+/*
  * Index of a block in its page, exact for every offset inside a segment:
  * the error of the rounded-up reciprocal stays below 1/blockSize.
  */

@@ -74,11 +74,10 @@ struct Stress {
 /*
  *----------------------------------------------------------------------
  *
- * Random, Stamp, Check --
+ * Stamp, Check --
  *
- *	A fast per-thread random number; stamping a block with a tag at its
- *	start, its end and every STAMP_STRIDE bytes between, and checking
- *	the stamp.
+ *	Stamping a block with a tag at its start, its end and every
+ *	STAMP_STRIDE bytes between, and checking the stamp.
  *
  * Results:
  *	Check: 1 if the stamp is intact.
@@ -88,19 +87,6 @@ struct Stress {
  *
  *----------------------------------------------------------------------
  */
-
-static inline uint64_t
-Random(
-    uint64_t *seedPtr)
-{
-    uint64_t x = *seedPtr;
-
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *seedPtr = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
 
 #define STAMP_STRIDE	4096
 
@@ -176,7 +162,7 @@ PickSize(
     Stress *stressPtr,
     uint64_t *seedPtr)
 {
-    uint64_t r = Random(seedPtr);
+    uint64_t r = VtRandomNext(seedPtr);
     VtStressPattern pattern = stressPtr->configPtr->pattern;
     size_t size, span = stressPtr->maxSize - stressPtr->minSize + 1;
 
@@ -279,7 +265,7 @@ RunCells(
     uint64_t i;
 
     for (i = 0; i < workerPtr->ops; i++) {
-	uint64_t r = Random(&workerPtr->seed);
+	uint64_t r = VtRandomNext(&workerPtr->seed);
 	_Atomic(void *) *cellPtr = &stressPtr->cells[r % CELLS];
 	size_t size = PickSize(stressPtr, &workerPtr->seed);
 	void *old, *ptr;
@@ -318,7 +304,7 @@ RunMix(
     }
     memset(table, 0, slots * sizeof(Slot));
     for (i = 0; i < workerPtr->ops; i++) {
-	uint64_t r = Random(&workerPtr->seed);
+	uint64_t r = VtRandomNext(&workerPtr->seed);
 	Slot *slotPtr = &table[r % (uint64_t) slots];
 
 	if (slotPtr->ptr != NULL) {
@@ -368,7 +354,7 @@ RunProducer(
     uint64_t i;
 
     for (i = 0; i < workerPtr->ops; i++) {
-	uint64_t r = Random(&workerPtr->seed);
+	uint64_t r = VtRandomNext(&workerPtr->seed);
 	size_t size = PickSize(stressPtr, &workerPtr->seed);
 	uint64_t tail = VtLoad(&ringPtr->tail);
 	void *ptr;

@@ -199,7 +199,7 @@ TestSmallBlocks(void)
 
     Snapshot();
     for (i = 0; i < COUNT; i++) {
-	sizes[i] = i < 2100 ? (size_t) i : TestRandom(&seed) % VT_SMALL_MAX;
+	sizes[i] = i < 2100 ? (size_t) i : VtRandomNext(&seed) % VT_SMALL_MAX;
 	blocks[i] = VtMalloc(sizes[i]);
 	CHECK(blocks[i] != NULL);
 	CHECK(((uintptr_t) blocks[i] & (VT_ALIGN - 1)) == 0);

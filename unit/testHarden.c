@@ -440,14 +440,14 @@ TestSoundUse(void)
 
     for (round = 0; round < 4; round++) {
 	for (i = 0; i < COUNT; i++) {
-	    size_t size = 1 + TestRandom(&seed) % (round < 2 ? 512
+	    size_t size = 1 + VtRandomNext(&seed) % (round < 2 ? 512
 		    : VT_SMALL_MAX);
 
 	    blocks[i] = VtMalloc(size);
 	    memset(blocks[i], i, size);
 	}
 	for (i = 0; i < COUNT; i++) {
-	    int j = (int) (TestRandom(&seed) % COUNT);
+	    int j = (int) (VtRandomNext(&seed) % COUNT);
 	    char *tmp = blocks[i];
 
 	    blocks[i] = blocks[j];

@@ -46,7 +46,7 @@ Fill(
     uint64_t total = 0;
 
     while (total < bytes) {
-	size_t size = minSize + (size_t) (TestRandom(&seed)
+	size_t size = minSize + (size_t) (VtRandomNext(&seed)
 		% (maxSize - minSize + 1));
 	void **blockPtr = VtMalloc(size);
 
@@ -578,7 +578,7 @@ IdleOwner(
     pthread_barrier_wait(&barrier);
     for (sample = idleChain, i = 0; sample != NULL && i < SAMPLES;
 	    sample = *(void **) sample) {
-	if (TestRandom(&seed) % 1000 == 0) {
+	if (VtRandomNext(&seed) % 1000 == 0) {
 	    samples[i++] = sample;
 	}
     }

@@ -46,7 +46,7 @@ static size_t
 RandomSize(
     uint64_t *seedPtr)
 {
-    uint64_t r = TestRandom(seedPtr);
+    uint64_t r = VtRandomNext(seedPtr);
 
     switch (r % 100) {
     case 0:
@@ -139,7 +139,7 @@ StressThread(
 
     memset(slots, 0, sizeof(slots));
     for (op = 0; op < opsPerThread; op++) {
-	uint64_t r = TestRandom(&seed);
+	uint64_t r = VtRandomNext(&seed);
 	Parcel *p = &slots[r % SLOTS];
 
 	if (p->ptr == NULL) {
@@ -867,7 +867,7 @@ PinFreer(
     (void) data;
     pthread_barrier_wait(&barrier);
     for (i = PIN_BLOCKS - 1; i > 0; i--) {
-	int j = (int) (TestRandom(&seed) % (uint64_t) (i + 1));
+	int j = (int) (VtRandomNext(&seed) % (uint64_t) (i + 1));
 	void *swap = pinBlocks[i];
 
 	pinBlocks[i] = pinBlocks[j];
@@ -942,10 +942,10 @@ SweepThread(
     int i, count, nKept;
 
     for (round = 0; round < rounds; round++) {
-	count = 1 + (int) (TestRandom(&seed) % SWEEP_BATCH);
+	count = 1 + (int) (VtRandomNext(&seed) % SWEEP_BATCH);
 	nKept = 0;
 	for (i = 0; i < count; i++) {
-	    uint64_t r = TestRandom(&seed);
+	    uint64_t r = VtRandomNext(&seed);
 	    Parcel p;
 
 	    p.size = 16 + (size_t) (r % 1000);

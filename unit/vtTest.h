@@ -110,23 +110,6 @@ TestSummary(
 }
 
 /*
- * A fast deterministic random generator (xorshift64*).
- */
-
-static inline uint64_t
-TestRandom(
-    uint64_t *statePtr)
-{
-    uint64_t x = *statePtr;
-
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *statePtr = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
-
-/*
  * Fill a block with a pattern derived from a tag, and check it.
  */
 
