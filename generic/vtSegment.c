@@ -7,8 +7,11 @@
  *	can serve any bucket or a large block. A segment knows which of its
  *	slices hold memory (committedMask) and how much of each a page has
  *	touched (touched); the touched bytes of free committed slices are
- *	"dirty" until vtRelease.c gives their memory back. Huge blocks get a segment
- *	of their own. Every function here runs with the shared lock held.
+ *	"dirty" until vtRelease.c gives their memory back. Huge blocks get a
+ *	segment of their own. The functions that change runs and segments run
+ *	with the shared lock held; those that map, release or unmap memory
+ *	run without it (SegmentMap, VtReleaseOpRun, VtSegmentUnmap,
+ *	VtHugeMap), and VtRunTake leaves it while it maps a segment.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -521,7 +524,8 @@ RunChooseAligned(
  *	power of two, at most half a segment, with align + slices at most
  *	VT_SLICES; 1: anywhere), and tells which of its slices held
  *	committed memory before (the others read as zeros: fresh from the
- *	OS, or decommitted since).
+ *	OS, or decommitted since). Shared lock held; left while a new
+ *	segment is mapped.
  *
  * Results:
  *	The page header of the run (state VT_PAGE_NONE, to be set up by the
