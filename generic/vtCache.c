@@ -427,6 +427,7 @@ VtCacheDissolve(
     VtCache **linkPtr;
     VtPage *pagePtr, *nextPtr;
     unsigned bucket, i;
+    int wake = 0;
 
     vtCachePtr = &vtEmptyCache;
     cacheDissolved = 1;
@@ -496,7 +497,16 @@ VtCacheDissolve(
 					 * last live ones of pages. */
     }
     VtPurge(1, (uint64_t) VtOption(RESERVE));
+    if (vtShared.purgerIdle) {
+	vtShared.purgerIdle = 0;	/* It looks whether the last thread */
+	atomic_fetch_add_explicit(&vtShared.purgerWake, 1,	/* has gone: */
+		memory_order_release);	/* see PurgerMain. */
+	wake = 1;
+    }
     VtSharedUnlock();
+    if (wake) {
+	VtpWake(&vtShared.purgerWake);
+    }
 }
 
 /*

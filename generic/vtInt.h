@@ -1599,6 +1599,7 @@ MODULE_SCOPE void	VtpAtFork(void (*prepare)(void), void (*parent)(void),
 			    void (*child)(void));
 MODULE_SCOPE uintptr_t	VtpThreadId(void);
 MODULE_SCOPE uint64_t	VtpRss(void);
+MODULE_SCOPE int	VtpThreadsLeft(void);
 MODULE_SCOPE uint64_t	VtpNow(void);
 MODULE_SCOPE uintptr_t	VtpRandom(void);
 MODULE_SCOPE int	VtpThreadCreate(void (*proc)(void *), void *data,

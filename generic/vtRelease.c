@@ -858,7 +858,10 @@ VtTrim(void)
  *	what has decayed beyond the reserve (all of it, parked pages
  *	included, once the shared cache is not drawn on), and once nothing
  *	free is left committed or parked, no orphan has frees to collect
- *	and no page waits for a sweep, sleeps until VtSharedLeave wakes it.
+ *	and no page waits for a sweep, sleeps until VtSharedLeave wakes it,
+ *	or a thread exits (VtCacheDissolve): when only one other thread is
+ *	left it looks every second whether that one has gone too, and then
+ *	ends the process (VtpThreadsLeft).
  *	It allocates nothing from vtalloc, and ends when the purger option
  *	is turned off.
  *
@@ -924,7 +927,15 @@ PurgerMain(
 	uint64_t keep;
 
 	if (idle) {
-	    VtpWait(&vtShared.purgerWake, wake, 0);
+	    /*
+	     * Once the program's last thread has gone (a main that called
+	     * pthread_exit), the purger ends the process, as the last thread
+	     * would have; while one is left, it looks every second.
+	     */
+
+	    int threads = VtpThreadsLeft();
+
+	    VtpWait(&vtShared.purgerWake, wake, threads == 2 ? 1000 : 0);
 	}
 	VtpSleep((unsigned) (pause < 5 ? 5 : pause > 100 ? 100 : pause));
 	VtpLockAcquire(&vtShared.lock);

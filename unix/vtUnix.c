@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <signal.h>
@@ -465,6 +466,77 @@ uintptr_t
 VtpThreadId(void)
 {
     return (uintptr_t) pthread_self();
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtpThreadsLeft --
+ *
+ *	The number of live threads of the process, from /proc/self/status
+ *	(less the main thread once it has exited with pthread_exit: it stays
+ *	counted, a zombie, until the last one goes; /proc/self/stat gives its
+ *	state); if the calling thread is the last, the process ends as the
+ *	C library ends it when its last thread exits, with exit(0) (the
+ *	purger would otherwise keep it alive). Plain system calls into a
+ *	stack buffer: no allocation.
+ *
+ * Results:
+ *	The number of threads, or 0 where /proc is not available.
+ *
+ * Side effects:
+ *	May end the process.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static ssize_t
+ReadProc(
+    const char *path,
+    char *buffer,
+    size_t size)
+{
+    ssize_t n;
+    int fd;
+
+    NoLockHeld("open");
+    fd = open(path, O_RDONLY);
+    if (fd < 0) {
+	return 0;
+    }
+    n = read(fd, buffer, size - 1);
+    close(fd);
+    buffer[n > 0 ? n : 0] = '\0';
+    return n;
+}
+
+int
+VtpThreadsLeft(void)
+{
+    char buffer[4096];
+    const char *p;
+    int threads = 0;
+
+    if (ReadProc("/proc/self/status", buffer, sizeof(buffer)) <= 0
+	    || (p = strstr(buffer, "\nThreads:")) == NULL) {
+	return 0;
+    }
+    for (p += 9; *p == ' ' || *p == '\t'; p++) {
+	/* Skip the blanks. */
+    }
+    for (; *p >= '0' && *p <= '9'; p++) {
+	threads = threads * 10 + (*p - '0');
+    }
+    if (threads == 2 && (pid_t) syscall(SYS_gettid) != getpid()
+	    && ReadProc("/proc/self/stat", buffer, sizeof(buffer)) > 0
+	    && (p = strrchr(buffer, ')')) != NULL
+	    && (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))) {
+	threads = 1;			/* The main thread has exited. */
+    }
+    if (threads == 1) {
+	exit(0);
+    }
+    return threads;
 }
 
 /*

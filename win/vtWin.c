@@ -351,6 +351,13 @@ VtpThreadId(void)
     return (uintptr_t) GetCurrentThreadId();
 }
 
+int
+VtpThreadsLeft(void)
+{
+    return 0;				/* Unknown: the process ends when its
+					 * main thread does. */
+}
+
 uint64_t
 VtpRss(void)
 {

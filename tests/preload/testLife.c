@@ -5,9 +5,9 @@
  *	with LD_PRELOAD=libvtmalloc.so: threads that create threads (joined
  *	and detached) by the ten thousand, the same in forked children of a
  *	program whose threads keep allocating, forks that catch a release
- *	pass out of the lock, threads whose last frees come
- *	from the C library after their exit callbacks (no cache may outlive
- *	them), the purger option turned on from inside the program, a
+ *	pass out of the lock, a main that ends with pthread_exit, threads
+ *	whose last frees come from the C library after their exit callbacks
+ *	(no cache may outlive them), the purger option turned on from inside the program, a
  *	program that never creates a thread (it must never get one), and a
  *	program that cannot create threads at all (memory must go back all
  *	the same). Each runs in a child process under a watchdog: a hang is
@@ -336,6 +336,36 @@ ForkRelease(void)
 /*
  *----------------------------------------------------------------------
  *
+ * MainExits --
+ *
+ *	A main that created a thread (so the purger runs) and ends with
+ *	pthread_exit: the process must end, with status 0, once its last
+ *	thread has; the purger kept it alive for ever before.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+MainExitsChild(void)
+{
+    pthread_t thread;
+
+    CHECK(pthread_create(&thread, NULL, Fill, (void *) (uintptr_t) 5000)
+	    == 0);
+    pthread_join(thread, NULL);
+    fflush(stdout);
+    pthread_exit(NULL);
+}
+
+static void
+MainExits(void)
+{
+    CHECK(InChild(MainExitsChild, 20) == 0);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * LateFrees --
  *
  *	2,000 threads each leave the C library buffers that it frees after
@@ -635,6 +665,7 @@ main(
     Run("fork while threads allocate; children create threads",
 	    ForkTree);
     Run("fork while release passes are out of the lock", ForkRelease);
+    Run("a main that ends with pthread_exit ends the process", MainExits);
     Run("the C library's frees after thread exit leave no cache",
 	    LateFrees);
     Run("the purger option turned on, then malloc", PurgerTurnedOn);
