@@ -497,6 +497,7 @@ VtCacheDissolve(
 					 * last live ones of pages. */
     }
     VtPurge(1, (uint64_t) VtOption(RESERVE));
+    vtShared.exits++;
     if (vtShared.purgerIdle) {
 	vtShared.purgerIdle = 0;	/* It looks whether the last thread */
 	atomic_fetch_add_explicit(&vtShared.purgerWake, 1,	/* has gone: */

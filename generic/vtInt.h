@@ -689,6 +689,7 @@ typedef struct VtShared {
     _Atomic uint32_t purgerWake;	/* Raised to wake it (VtpWake). */
     uint64_t purgerFailed;		/* VtpNow() when it last could not
 					 * be started; 0: never. */
+    uint64_t exits;			/* Caches dissolved (threads gone). */
     _Atomic uint64_t trimEpoch;		/* Raised by every trim. */
     _Atomic int remoteFreed;		/* A block was freed into a page of
 					 * another thread or an orphan since

@@ -860,7 +860,7 @@ VtTrim(void)
  *	free is left committed or parked, no orphan has frees to collect
  *	and no page waits for a sweep, sleeps until VtSharedLeave wakes it,
  *	or a thread exits (VtCacheDissolve): when only one other thread is
- *	left it looks every second whether that one has gone too, and then
+ *	left then, it looks for 2 s whether that one has gone too, and then
  *	ends the process (VtpThreadsLeft).
  *	It allocates nothing from vtalloc, and ends when the purger option
  *	is turned off.
@@ -919,7 +919,8 @@ PurgerMain(
     void *data)
 {
     uint32_t wake = 0;
-    int idle = 0;
+    uint64_t exitsSeen = 0;
+    int idle = 0, looks = 0;
 
     (void) data;
     for (;;) {
@@ -930,12 +931,15 @@ PurgerMain(
 	    /*
 	     * Once the program's last thread has gone (a main that called
 	     * pthread_exit), the purger ends the process, as the last thread
-	     * would have; while one is left, it looks every second.
+	     * would have: after a thread exit that left one other thread, it
+	     * looks for 2 s.
 	     */
 
 	    int threads = VtpThreadsLeft();
 
-	    VtpWait(&vtShared.purgerWake, wake, threads == 2 ? 1000 : 0);
+	    looks = threads == 2 ? looks : 0;
+	    VtpWait(&vtShared.purgerWake, wake, looks > 0 ? 100 : 0);
+	    looks -= looks > 0;
 	}
 	VtpSleep((unsigned) (pause < 5 ? 5 : pause > 100 ? 100 : pause));
 	VtpLockAcquire(&vtShared.lock);
@@ -958,6 +962,10 @@ PurgerMain(
 	    vtShared.purgerIdle = 1;
 	    wake = atomic_load_explicit(&vtShared.purgerWake,
 		    memory_order_relaxed);
+	}
+	if (vtShared.exits != exitsSeen) {
+	    exitsSeen = vtShared.exits;
+	    looks = 20;
 	}
 	VtpLockRelease(&vtShared.lock);
     }
