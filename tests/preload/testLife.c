@@ -673,6 +673,6 @@ main(
 	    SingleThreaded);
     Run("no thread can be created: memory goes back all the same",
 	    NoThreadsLeft);
-    printf("preload testLife: %d passed, %d failed\n", passed, failed);
+    printf("unit testLife: %d passed, %d failed\n", passed, failed);
     return failed != 0;
 }
