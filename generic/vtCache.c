@@ -87,6 +87,7 @@ static void		CacheExit(void *data);
 static void		ForkPrepare(void);
 static void		ForkParent(void);
 static void		ForkChild(void);
+static int		PurgerRouse(void);
 static VtPage *		SharedPage(VtCache *cachePtr, unsigned bucket,
 			    int *releasePtr);
 static int		ScanFull(VtCache *cachePtr, unsigned bucket);
@@ -229,6 +230,22 @@ ForkChild(void)
  *----------------------------------------------------------------------
  */
 
+/*
+ * PurgerRouse: mark an idle purger awake, under the shared lock; 1 if the
+ * caller is to wake it (VtpWake) once it has left the lock.
+ */
+
+static int
+PurgerRouse(void)
+{
+    if (!vtShared.purgerIdle) {
+	return 0;
+    }
+    vtShared.purgerIdle = 0;
+    atomic_fetch_add_explicit(&vtShared.purgerWake, 1, memory_order_release);
+    return 1;
+}
+
 void
 VtSharedLock(
     VtCache *cachePtr,
@@ -255,12 +272,7 @@ VtSharedLeave(
 	    || vtShared.sweepPending
 	    || atomic_load_explicit(&vtShared.remoteFreed,
 	    memory_order_relaxed)) {
-	if (vtShared.purgerIdle) {
-	    vtShared.purgerIdle = 0;
-	    atomic_fetch_add_explicit(&vtShared.purgerWake, 1,
-		    memory_order_release);
-	    wake = 1;
-	}
+	wake = PurgerRouse();
 	release = VtReleaseDue();
     }
     VtpLockRelease(&vtShared.lock);
@@ -498,12 +510,8 @@ VtCacheDissolve(
     }
     VtPurge(1, (uint64_t) VtOption(RESERVE));
     vtShared.exits++;
-    if (vtShared.purgerIdle) {
-	vtShared.purgerIdle = 0;	/* It looks whether the last thread */
-	atomic_fetch_add_explicit(&vtShared.purgerWake, 1,	/* has gone: */
-		memory_order_release);	/* see PurgerMain. */
-	wake = 1;
-    }
+    wake = PurgerRouse();		/* It looks whether the last thread
+					 * has gone: see PurgerMain. */
     VtSharedUnlock();
     if (wake) {
 	VtpWake(&vtShared.purgerWake);
