@@ -206,28 +206,43 @@ ForkTreeChild(void)
     CHECK(Tree(4, 100) == 400);
 }
 
+/*
+ * ForkWhileBusy: `count` threads run busy(i + 1) while the program forks
+ * `children` children that run child; every child must end well.
+ */
+
 static void
-ForkTree(void)
+ForkWhileBusy(
+    void *(*busy)(void *),
+    int count,
+    void (*child)(void),
+    int children)
 {
-    pthread_t threads[3];
+    pthread_t threads[8];
     int i, hung = 0, bad = 0;
 
     atomic_store(&stopBusy, 0);
-    for (i = 0; i < 3; i++) {
-	pthread_create(&threads[i], NULL, Busy, NULL);
+    for (i = 0; i < count; i++) {
+	pthread_create(&threads[i], NULL, busy, (void *) (uintptr_t) (i + 1));
     }
-    for (i = 0; i < 40; i++) {
-	int result = InChild(ForkTreeChild, 30);
+    for (i = 0; i < children; i++) {
+	int result = InChild(child, 30);
 
 	hung += result == 2;
 	bad += result == 1;
     }
     atomic_store(&stopBusy, 1);
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < count; i++) {
 	pthread_join(threads[i], NULL);
     }
-    printf("    40 children: %d hung, %d failed\n", hung, bad);
+    printf("    %d children: %d hung, %d failed\n", children, hung, bad);
     CHECK(hung == 0 && bad == 0);
+}
+
+static void
+ForkTree(void)
+{
+    ForkWhileBusy(Busy, 3, ForkTreeChild, 40);
 }
 
 /*
@@ -309,28 +324,10 @@ ForkRelease(void)
 {
     const VtInstance *instPtr = Instance();
     int64_t decay = instPtr->optionGet(VT_OPTION_DECAY);
-    pthread_t threads[8];
-    int i, hung = 0, bad = 0;
 
     instPtr->optionSet(VT_OPTION_DECAY, 0);
-    atomic_store(&stopBusy, 0);
-    for (i = 0; i < 8; i++) {
-	pthread_create(&threads[i], NULL, BusyLarge,
-		(void *) (uintptr_t) (i + 1));
-    }
-    for (i = 0; i < 300; i++) {
-	int result = InChild(ForkReleaseChild, 30);
-
-	hung += result == 2;
-	bad += result == 1;
-    }
-    atomic_store(&stopBusy, 1);
-    for (i = 0; i < 8; i++) {
-	pthread_join(threads[i], NULL);
-    }
+    ForkWhileBusy(BusyLarge, 8, ForkReleaseChild, 300);
     instPtr->optionSet(VT_OPTION_DECAY, decay);
-    printf("    300 children: %d hung, %d failed\n", hung, bad);
-    CHECK(hung == 0 && bad == 0);
 }
 
 /*
