@@ -32,7 +32,7 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "vtInt.h"
+#include "vtStress.h"
 
 #define MIB ((uint64_t) 1 << 20)
 

@@ -1,19 +1,15 @@
 /*
  * vtApi.c --
  *
- *	The public C API (vtalloc.h) over the core, and the panic hook: how
- *	vtalloc reports a bad pointer or exhausted memory. By default the
- *	message goes to standard error and the process aborts; the Tcl front
- *	end routes it to Tcl_Panic.
+ *	The public C API (vtalloc.h) over the core, its stubs table, and the
+ *	instance table through which the process's one vtalloc is found (see
+ *	vtApi.h). Every front end links it.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
  */
 
-#include "vtInt.h"
-#include <stdio.h>
-
-static VtPanicProc *panicProcPtr = NULL;
+#include "vtApi.h"
 
 /*
  * The stubs table of the C API, and this build's instance table.
@@ -38,7 +34,7 @@ Mode(void)
 
 const VtInstance vtInstance = {
     VT_INSTANCE_MAGIC, VT_INSTANCE_LAYOUT, VTALLOC_VERSION, Mode,
-    &vtallocStubs, VtGetStats, VtStress, VtOptionSet, VtOptionGet,
+    &vtallocStubs, VtGetStats, VtOptionSet, VtOptionGet,
     VtPurgerSafePoint
 };
 
@@ -73,66 +69,6 @@ VtProcessInstance(void)
 	return instPtr;
     }
     return &vtInstance;
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * VtSetPanicProc --
- *
- *	Route panics to procPtr (NULL: standard error and abort). procPtr
- *	must not return.
- *
- * Results:
- *	None.
- *
- * Side effects:
- *	Replaces the panic hook.
- *
- *----------------------------------------------------------------------
- */
-
-void
-VtSetPanicProc(
-    VtPanicProc *procPtr)
-{
-    panicProcPtr = procPtr;
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * VtPanic --
- *
- *	Report a fatal error with a printf-style message.
- *
- * Results:
- *	None; does not return.
- *
- * Side effects:
- *	Calls the panic hook; if it returns, writes the message to standard
- *	error and aborts.
- *
- *----------------------------------------------------------------------
- */
-
-void
-VtPanic(
-    const char *format,
-    ...)
-{
-    char message[512];
-    va_list args;
-
-    va_start(args, format);
-    vsnprintf(message, sizeof(message), format, args);
-    va_end(args);
-    if (panicProcPtr != NULL) {
-	panicProcPtr(message);
-    }
-    VtpWrite(message);
-    VtpWrite("\n");
-    VtpAbort();
 }
 
 /*

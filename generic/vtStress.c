@@ -23,7 +23,7 @@
  * See the file "license.terms" for information on usage and redistribution.
  */
 
-#include "vtInt.h"
+#include "vtStress.h"
 
 const char *const vtStressPatterns[] = {
     "cells", "tclmix", "xthread", "churn", NULL

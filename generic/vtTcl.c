@@ -20,8 +20,8 @@
 #endif
 
 #include <tcl.h>
-#include "vtInt.h"
 #include "vtTclInt.h"
+#include "vtStress.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -59,8 +59,6 @@ static int	GetBlock(Tcl_Interp *interp, Tcl_Obj *objPtr, int remove,
 static Tcl_Obj *NewHandle(void *ptr, size_t size);
 static void	PanicToTcl(const char *message);
 static int	ConfigCmd(Tcl_Interp *interp, int objc,
-		    Tcl_Obj *const objv[]);
-static int	CrashCmd(Tcl_Interp *interp, int objc,
 		    Tcl_Obj *const objv[]);
 static int	Kept(int counted, const char *key);
 static void	PutFigure(Tcl_Obj *dictPtr, const char *group,
@@ -705,12 +703,14 @@ MemoryInfoCmd(
 /*
  *----------------------------------------------------------------------
  *
- * StressProgress, StressCmd --
+ * StressProgress, StressAlloc, StressFree, StressRealloc, StressCmd --
  *
  *	vtalloc stress ?-threads N? ?-ops N? ?-pattern P? ?-minsize N?
  *	?-maxsize N? ?-progress?: run a native multi-threaded workload that
  *	checks every block it frees (see vtStress.c); -progress prints a
- *	line a second.
+ *	line a second. The workloads run in this library; where the process
+ *	has a vtalloc of its own (the Tcl core's, libvtmalloc), they
+ *	allocate from it through its C API (StressAlloc ...).
  *
  * Results:
  *	A dict: pattern threads ops seconds opspersec errors peakrss.
@@ -741,6 +741,28 @@ StressProgress(
 	    (unsigned long long) (resultPtr->peakRss >> 20));
     Tcl_WriteChars(out, line, -1);
     Tcl_Flush(out);
+}
+
+static void *
+StressAlloc(
+    size_t size)
+{
+    return API->Vt_AttemptMalloc(size);
+}
+
+static void
+StressFree(
+    void *ptr)
+{
+    API->Vt_Free(ptr);
+}
+
+static void *
+StressRealloc(
+    void *ptr,
+    size_t size)
+{
+    return API->Vt_AttemptReallocSize(ptr, size);
 }
 
 static int
@@ -822,7 +844,12 @@ StressCmd(
 	return Fail(interp, "VALUE", "-minsize %zu is above -maxsize %zu",
 		config.minSize, config.maxSize);
     }
-    if (!instPtr->stress(&config, &result)) {
+    if (instPtr != &vtInstance) {
+	config.allocProc = StressAlloc;	/* The process's vtalloc, not this */
+	config.freeProc = StressFree;	/* library's copy of the core. */
+	config.reallocProc = StressRealloc;
+    }
+    if (!VtStress(&config, &result)) {
 	return Fail(interp, "NOMEM", "could not start the stress threads");
     }
     dictPtr = Tcl_NewDictObj();
@@ -837,96 +864,6 @@ StressCmd(
     PutFigure(dictPtr, "", "errors", result.errors);
     PutFigure(dictPtr, "", "peakrss", result.peakRss);
     Tcl_SetObjResult(interp, dictPtr);
-    return TCL_OK;
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * CrashCmd --
- *
- *	vtalloc crash KIND ?OPERATION?: hand vtalloc a bad pointer on
- *	purpose, to show (and test, in a child process) that it is caught
- *	and reported through Tcl_Panic: a double free, an interior pointer,
- *	a stack or global address, another allocator's block, a block whose
- *	memory went back to the OS; passed to free or to realloc.
- *
- * Results:
- *	None for a known KIND: the process ends. A Tcl error otherwise.
- *
- * Side effects:
- *	Panics.
- *
- *----------------------------------------------------------------------
- */
-
-static int
-CrashCmd(
-    Tcl_Interp *interp,
-    int objc,
-    Tcl_Obj *const objv[])
-{
-    static const char *const kinds[] = {
-	"double", "foreign", "global", "interior", "released", "stack", NULL
-    };
-    enum { K_DOUBLE, K_FOREIGN, K_GLOBAL, K_INTERIOR, K_RELEASED, K_STACK };
-    static const char *const operations[] = { "free", "realloc", NULL };
-    static char global[64];
-    volatile char local[16];
-    const char *mode;
-    char *ptr = NULL;
-    int kind, operation = 0;
-
-    if (objc != 3 && objc != 4) {
-	Tcl_WrongNumArgs(interp, 2, objv, "kind ?free|realloc?");
-	return TCL_ERROR;
-    }
-    if (Tcl_GetIndexFromObj(interp, objv[2], kinds, "kind", 0,
-	    &kind) != TCL_OK || (objc == 4 && Tcl_GetIndexFromObj(interp,
-	    objv[3], operations, "operation", 0, &operation) != TCL_OK)) {
-	return TCL_ERROR;
-    }
-    switch (kind) {
-    case K_DOUBLE:
-	ptr = API->Vt_Alloc(64);
-	API->Vt_Free(ptr);
-	break;
-    case K_FOREIGN:
-	/*
-	 * A block of an allocator that is not vtalloc: Tcl's own in a
-	 * stock Tcl, the C library's in a Tcl built with vtalloc, a page
-	 * from the OS when vtalloc is the process's malloc.
-	 */
-
-	mode = instPtr->mode();
-	ptr = strcmp(mode, "package") == 0 ? Tcl_Alloc(64)
-		: strcmp(mode, "core") == 0 ? malloc(64)
-		: (char *) VtpReserve(4096, 0) + 64;
-	break;
-    case K_GLOBAL:
-	ptr = global;
-	break;
-    case K_INTERIOR:
-	ptr = API->Vt_Alloc(64) + 16;
-	break;
-    case K_RELEASED:
-	/*
-	 * A large block, freed, its memory given back to the OS.
-	 */
-
-	ptr = API->Vt_Alloc(1 << 20);
-	API->Vt_Free(ptr);
-	API->Vt_Trim();
-	break;
-    case K_STACK:
-	ptr = (char *) local;
-	break;
-    }
-    if (operation == 0) {
-	API->Vt_Free(ptr);
-    } else {
-	API->Vt_Realloc(ptr, 100);
-    }
     return TCL_OK;
 }
 
@@ -954,11 +891,11 @@ VtallocObjCmd(
     Tcl_Obj *const objv[])
 {
     static const char *const subcommands[] = {
-	"block", "config", "crash", "memoryinfo", "stats", "stress", "trim",
+	"block", "config", "memoryinfo", "stats", "stress", "trim",
 	"version", NULL
     };
     enum {
-	C_BLOCK, C_CONFIG, C_CRASH, C_MEMORYINFO, C_STATS, C_STRESS, C_TRIM,
+	C_BLOCK, C_CONFIG, C_MEMORYINFO, C_STATS, C_STRESS, C_TRIM,
 	C_VERSION
     };
     int index;
@@ -977,8 +914,6 @@ VtallocObjCmd(
 	return BlockCmd(interp, objc, objv);
     case C_CONFIG:
 	return ConfigCmd(interp, objc, objv);
-    case C_CRASH:
-	return CrashCmd(interp, objc, objv);
     case C_MEMORYINFO:
 	return MemoryInfoCmd(interp, objc, objv);
     case C_STRESS:

@@ -7,7 +7,8 @@
  *	TclpFree, TclpRealloc, TclThreadAllocObj, TclThreadFreeObj,
  *	TclFreeAllocCache, TclFinalizeThreadAlloc,
  *	TclFinalizeThreadAllocThread and Tcl_GetMemoryInfo (Zippy's format).
- *	The core itself is linked into libtcl from libvtcore.a.
+ *	The core itself is linked into libtcl from libvtcore.a, with
+ *	unix/vtExport.c (Vtalloc_ProcessInstance, pthread_create).
  *
  *	Tcl_Obj storage: tclInt.h's inline macros keep a per-interp free
  *	list in the thread's AllocCache while its numObjects is above 0.
@@ -26,15 +27,16 @@
 
 static AllocCache noObjCache;
 
-VT_EXTERN const VtInstance *Vtalloc_ProcessInstance(void);
-
 /*
  *----------------------------------------------------------------------
  *
- * PanicToTcl, CacheCreated, CoreStart --
+ * PanicToTcl, CacheCreated, CoreStart, CoreAllocSlow --
  *
  *	The core's panics go to Tcl_Panic; a new thread cache gets Tcl's
- *	AllocCache (read by Tcl_CreateInterp); at load, the mode is named.
+ *	AllocCache (read by Tcl_CreateInterp). CoreStart installs both and
+ *	names the mode, on the slow path of the first allocation through
+ *	Tcl (every thread's first allocation takes the slow path, and no
+ *	cache is made before it: TclpRealloc of NULL is an allocation too).
  *
  *----------------------------------------------------------------------
  */
@@ -53,58 +55,23 @@ CacheCreated(void)
     TclpSetAllocCache(&noObjCache);
 }
 
-static __attribute__((constructor)) void
+static void
 CoreStart(void)
 {
     vtMode = "core";
-    vtCacheCreatedProc = CacheCreated;
     VtSetPanicProc(PanicToTcl);
+    vtCacheCreatedProc = CacheCreated;
 }
 
-/*
- *----------------------------------------------------------------------
- *
- * pthread_create --
- *
- *	Tcl (Tcl_CreateThread, its notifier) or the program (NaviServer's
- *	threads) creates a thread: the safe point where the purger starts
- *	(VtPurgerSafePoint). Exported, so that it stands for the C
- *	library's in every module loaded after libtcl.
- *
- * Results:
- *	As the C library's pthread_create.
- *
- * Side effects:
- *	A thread, and the purger's if it was not running.
- *
- *----------------------------------------------------------------------
- */
-
-VT_EXTERN int
-pthread_create(
-    pthread_t *threadPtr,
-    const pthread_attr_t *attrPtr,
-    void *(*proc)(void *),
-    void *arg)
+static VT_NOINLINE void *
+CoreAllocSlow(
+    size_t size,
+    VtCache *cachePtr)
 {
-    VtPurgerSafePoint();
-    return VtpCreatePthread(threadPtr, attrPtr, proc, arg);
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * Vtalloc_ProcessInstance --
- *
- *	The vtalloc instance of the process, for the vtalloc package.
- *
- *----------------------------------------------------------------------
- */
-
-const VtInstance *
-Vtalloc_ProcessInstance(void)
-{
-    return &vtInstance;
+    if (VT_UNLIKELY(vtCacheCreatedProc == NULL)) {
+	CoreStart();
+    }
+    return VtMallocSlow(size, cachePtr);
 }
 
 /*
@@ -124,7 +91,7 @@ char *
 TclpAlloc(
     unsigned int size)
 {
-    return VtMalloc(size);
+    return VtMallocWith(size, CoreAllocSlow);
 }
 
 void
@@ -139,7 +106,7 @@ TclpRealloc(
     char *ptr,
     unsigned int size)
 {
-    return VtRealloc(ptr, size);
+    return ptr == NULL ? TclpAlloc(size) : VtRealloc(ptr, size);
 }
 
 /*
@@ -155,7 +122,7 @@ TclpRealloc(
 Tcl_Obj *
 TclThreadAllocObj(void)
 {
-    Tcl_Obj *objPtr = VtMalloc(sizeof(Tcl_Obj));
+    Tcl_Obj *objPtr = VtMallocWith(sizeof(Tcl_Obj), CoreAllocSlow);
 
     if (objPtr == NULL) {
 	Tcl_Panic("alloc: could not allocate a new object");

@@ -12,7 +12,7 @@
 #define _VTTCLINT
 
 #include <tcl.h>
-#include "vtInt.h"
+#include "vtApi.h"
 
 MODULE_SCOPE VtCacheStats *VtSnapshot(const VtInstance *instPtr,
 			    VtStats *statsPtr, size_t *countPtr);

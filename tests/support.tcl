@@ -75,3 +75,19 @@ proc Delta {before after args} {
 	expr {[dict get $after {*}$key] - [dict get $before {*}$key]}
     }
 }
+
+# TestLib NAME --
+#	The path of a test extension that make test builds (obj/libNAME next
+#	to the package found on TCLLIBPATH or auto_path), or "".
+
+proc TestLib {name} {
+    global auto_path env
+    foreach dir [concat [expr {[info exists env(TCLLIBPATH)]
+	    ? $env(TCLLIBPATH) : ""}] $auto_path] {
+	set candidate [file join $dir obj lib$name[info sharedlibextension]]
+	if {[file exists $candidate]} {
+	    return $candidate
+	}
+    }
+    return ""
+}

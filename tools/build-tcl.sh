@@ -23,8 +23,7 @@ src=$1 dest=$2 kind=$3 vtsrc=$4 corelib=$5
 case $kind in
     stock) inputs="$src/generic/tcl.h" ;;
     vt) inputs="$corelib $vtsrc/generic/vtTclCore.c $vtsrc/generic/vtTclInfo.c
-	    $vtsrc/generic/vtTclInt.h $vtsrc/generic/vtInt.h
-	    $vtsrc/generic/vtalloc.h" ;;
+	    $vtsrc/generic/*.h $vtsrc/generic/core/*.h" ;;
     *) echo "usage: build-tcl.sh SRC DEST stock|vt ..." >&2; exit 2 ;;
 esac
 dest=$(mkdir -p "$dest" && cd "$dest" && pwd)
@@ -46,8 +45,8 @@ if [ $fresh = no ]; then
     if [ "$kind" = vt ]; then
 	cp "$vtsrc/generic/vtTclCore.c" "$dest/generic/tclThreadAlloc.c"
 	cp "$vtsrc/generic/vtTclInfo.c" "$vtsrc/generic/vtTclInt.h" \
-	    "$vtsrc/generic/vtInt.h" "$vtsrc/generic/vtalloc.h" \
-	    "$dest/generic/"
+	    "$vtsrc/generic/vtApi.h" "$vtsrc/generic/vtalloc.h" \
+	    "$vtsrc"/generic/core/*.h "$dest/generic/"
     fi
     cd "$dest/unix"
     ./configure --enable-threads --enable-shared \

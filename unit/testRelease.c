@@ -174,7 +174,7 @@ TestThreadExit(void)
     VtGetStats(&peak, NULL, NULL);
     printf("    released %llu MiB\n",
 	    (unsigned long long) ((peak.released - base.released) / MIB));
-    CHECK(peak.released - base.released + (uint64_t) VtOption(RESERVE)
+    CHECK(peak.released - base.released + (uint64_t) VtOptionOf(RESERVE)
 	    >= 200 * MIB / SCALE);
     CHECK(peak.threads == base.threads);
     CHECK(peak.pagesOrphaned == 0);
@@ -184,8 +184,8 @@ TestThreadExit(void)
      * of which the parked pages and free runs may hold parts.
      */
 
-    CHECK(CommittedNear((uint64_t) VtOption(RESERVE) + 4 * MIB));
-    CHECK(RssNear((uint64_t) VtOption(RESERVE) + 8 * MIB));
+    CHECK(CommittedNear((uint64_t) VtOptionOf(RESERVE) + 4 * MIB));
+    CHECK(RssNear((uint64_t) VtOptionOf(RESERVE) + 8 * MIB));
 }
 
 /*
@@ -225,13 +225,13 @@ TestDecay(void)
     TestThreadStart(&thread, DecayWorker, NULL);
     pthread_barrier_wait(&barrier);
     for (waited = 0; waited < 5000 && !CommittedNear(
-	    (uint64_t) VtOption(RESERVE) + 4 * MIB); waited += 100) {
+	    (uint64_t) VtOptionOf(RESERVE) + 4 * MIB); waited += 100) {
 	VtpSleep(100);
     }
     printf("    released after %d ms (decay 100 ms)\n", waited);
     CHECK(waited < 5000);
-    CHECK(CommittedNear((uint64_t) VtOption(RESERVE) + 4 * MIB));
-    CHECK(RssNear((uint64_t) VtOption(RESERVE) + 8 * MIB));
+    CHECK(CommittedNear((uint64_t) VtOptionOf(RESERVE) + 4 * MIB));
+    CHECK(RssNear((uint64_t) VtOptionOf(RESERVE) + 8 * MIB));
     for (; waited < 5000; waited += 100) {
 	VtGetStats(&stats, NULL, NULL);
 	if (stats.dirty == 0) {
@@ -316,13 +316,13 @@ TestOrphans(void)
 	VtpSleep(100);
 	VtGetStats(&stats, NULL, NULL);
 	if (stats.pagesOrphaned == 0 && CommittedNear(
-		(uint64_t) VtOption(RESERVE) + 2 * MIB)) {
+		(uint64_t) VtOptionOf(RESERVE) + 2 * MIB)) {
 	    break;
 	}
     }
     printf("    orphans released after %d ms\n", waited);
     CHECK(stats.pagesOrphaned == 0);
-    CHECK(CommittedNear((uint64_t) VtOption(RESERVE) + 2 * MIB));
+    CHECK(CommittedNear((uint64_t) VtOptionOf(RESERVE) + 2 * MIB));
     VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
 }
 
@@ -369,8 +369,8 @@ TestChurn(void)
     }
     printf("    %d threads; most committed %llu MiB\n", 2000 / SCALE,
 	    (unsigned long long) (most / MIB));
-    CHECK(most <= base.committed + (uint64_t) VtOption(RESERVE) + 8 * MIB);
-    CHECK(CommittedNear((uint64_t) VtOption(RESERVE) + 2 * MIB));
+    CHECK(most <= base.committed + (uint64_t) VtOptionOf(RESERVE) + 8 * MIB);
+    CHECK(CommittedNear((uint64_t) VtOptionOf(RESERVE) + 2 * MIB));
     CHECK(stats.threads == base.threads);
 }
 
@@ -603,7 +603,7 @@ IdleOwner(
 	    waited, (unsigned long long) (stats.swept - base.swept));
     CHECK(stats.swept > base.swept);
     CHECK(stats.released - base.released >= 80 * MIB / SCALE);
-    CHECK(RssNear((uint64_t) VtOption(HOLD) + 8 * MIB));
+    CHECK(RssNear((uint64_t) VtOptionOf(HOLD) + 8 * MIB));
 
     /*
      * A block of a released page freed again: refused, naming it.
@@ -653,7 +653,7 @@ TestIdleOwnerTrim(void)
  *	A thread frees the blocks that another built, one block of each of
  *	32 pages first (it keeps those, see -hold: it allocates the bucket
  *	too), then both go idle. The kept blocks are given back for it after
- *	the decay (SweepHeld), and their pages released after the next;
+ *	the decay (VtHeldSweep), and their pages released after the next;
  *	before, each kept block kept its page until the thread exited.
  *
  *----------------------------------------------------------------------
@@ -949,9 +949,9 @@ GhostChild(
 	VtFree(ghostBlocks[i]);
     }
     VtTrim();
-    VtpLockAcquire(&vtShared.lock);
+    VtpLockAcquire(&vtpSharedLock);
     pending = vtShared.sweepPending;
-    VtpLockRelease(&vtShared.lock);
+    VtpLockRelease(&vtpSharedLock);
     return pending ? 1 : 0;
 }
 

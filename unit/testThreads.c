@@ -747,7 +747,7 @@ TestHold(void)
 
     /*
      * A trim by another thread gives them back for this thread (the sweep
-     * does, see SweepHeld), before they would serve it; with 0 nothing is
+     * does, see VtHeldSweep), before they would serve it; with 0 nothing is
      * kept.
      */
 

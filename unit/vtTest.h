@@ -13,7 +13,7 @@
 #ifndef _VTTEST
 #define _VTTEST
 
-#include "vtInt.h"
+#include "vtStress.h"
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>

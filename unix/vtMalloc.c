@@ -5,21 +5,22 @@
  *	NaviServer users do with tcmalloc): malloc, free, calloc, realloc,
  *	reallocarray, posix_memalign, aligned_alloc, memalign, valloc,
  *	pvalloc and malloc_usable_size, with glibc's semantics; C++ new and
- *	delete reach them through libstdc++. It exports the process's vtalloc
- *	instance, so that the Tcl package loaded into the same process uses
- *	it (mode "preload") instead of starting a second allocator.
+ *	delete reach them through libstdc++. With vtExport.c it exports the
+ *	process's vtalloc instance, so that the Tcl package loaded into the
+ *	same process uses it (mode "preload") instead of starting a second
+ *	allocator, and pthread_create.
  *	VTALLOC_STATS=1 prints a summary of the statistics at exit.
  *
  *	Safe before anything is set up: the core needs no malloc, takes its
  *	memory from mmap and its lock is statically initialised; fork is
- *	handled by the core's atfork handlers. It also defines
- *	pthread_create, the one safe point where its purger thread starts.
+ *	handled by the core's atfork handlers. Its purger thread starts at
+ *	the program's first pthread_create (vtExport.c).
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
  */
 
-#include "vtInt.h"
+#include "vtApi.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -41,10 +42,6 @@ VT_PUBLIC void *	valloc(size_t size);
 VT_PUBLIC void *	pvalloc(size_t size);
 VT_PUBLIC size_t	malloc_usable_size(void *ptr);
 VT_PUBLIC int		malloc_trim(size_t pad);
-VT_PUBLIC const VtInstance *Vtalloc_ProcessInstance(void);
-VT_PUBLIC int		pthread_create(pthread_t *threadPtr,
-			    const pthread_attr_t *attrPtr,
-			    void *(*proc)(void *), void *arg);
 
 /*
  *----------------------------------------------------------------------
@@ -288,58 +285,6 @@ malloc_trim(
 {
     (void) pad;
     return VtTrim() != 0;
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * pthread_create --
- *
- *	The program creates a thread: the safe point where the purger
- *	starts (VtPurgerSafePoint), before the program's thread. A program
- *	that never creates a thread never gets one; a forked child starts
- *	its own at its first.
- *
- * Results:
- *	As the C library's pthread_create.
- *
- * Side effects:
- *	A thread, and the purger's if it was not running.
- *
- *----------------------------------------------------------------------
- */
-
-int
-pthread_create(
-    pthread_t *threadPtr,
-    const pthread_attr_t *attrPtr,
-    void *(*proc)(void *),
-    void *arg)
-{
-    VtPurgerSafePoint();
-    return VtpCreatePthread(threadPtr, attrPtr, proc, arg);
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * Vtalloc_ProcessInstance --
- *
- *	The vtalloc instance of the process, for the Tcl package.
- *
- * Results:
- *	The instance table.
- *
- * Side effects:
- *	None.
- *
- *----------------------------------------------------------------------
- */
-
-const VtInstance *
-Vtalloc_ProcessInstance(void)
-{
-    return &vtInstance;
 }
 
 /*

@@ -11,6 +11,7 @@
  */
 
 #include "vtInt.h"
+#include "vtUnixInt.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -323,6 +324,17 @@ VtpRemap(
 }
 
 /*
+ * The shared lock: a mutex, statically initialised, so that the first
+ * allocation needs no set-up.
+ */
+
+struct VtpLock {
+    pthread_mutex_t mutex;
+};
+
+VtpLock vtpSharedLock = { PTHREAD_MUTEX_INITIALIZER };
+
+/*
  *----------------------------------------------------------------------
  *
  * VtpLockAcquire, VtpLockTry, VtpLockRelease --
@@ -342,7 +354,7 @@ void
 VtpLockAcquire(
     VtpLock *lockPtr)
 {
-    pthread_mutex_lock(lockPtr);
+    pthread_mutex_lock(&lockPtr->mutex);
     LocksHeld(1);
 }
 
@@ -350,7 +362,7 @@ int
 VtpLockTry(
     VtpLock *lockPtr)
 {
-    if (pthread_mutex_trylock(lockPtr) != 0) {
+    if (pthread_mutex_trylock(&lockPtr->mutex) != 0) {
 	return 0;
     }
     LocksHeld(1);
@@ -362,7 +374,7 @@ VtpLockRelease(
     VtpLock *lockPtr)
 {
     LocksHeld(-1);
-    pthread_mutex_unlock(lockPtr);
+    pthread_mutex_unlock(&lockPtr->mutex);
 }
 
 /*

@@ -12,6 +12,7 @@
  */
 
 #include "vtInt.h"
+#include <windows.h>
 #include <psapi.h>
 #include <stdlib.h>
 
@@ -213,6 +214,17 @@ VtpRemap(
 }
 
 /*
+ * The shared lock: a slim reader/writer lock, taken exclusive, statically
+ * initialised.
+ */
+
+struct VtpLock {
+    SRWLOCK srw;
+};
+
+VtpLock vtpSharedLock = { SRWLOCK_INIT };
+
+/*
  *----------------------------------------------------------------------
  *
  * VtpLockAcquire, VtpLockTry, VtpLockRelease --
@@ -232,21 +244,21 @@ void
 VtpLockAcquire(
     VtpLock *lockPtr)
 {
-    AcquireSRWLockExclusive(lockPtr);
+    AcquireSRWLockExclusive(&lockPtr->srw);
 }
 
 int
 VtpLockTry(
     VtpLock *lockPtr)
 {
-    return TryAcquireSRWLockExclusive(lockPtr) != 0;
+    return TryAcquireSRWLockExclusive(&lockPtr->srw) != 0;
 }
 
 void
 VtpLockRelease(
     VtpLock *lockPtr)
 {
-    ReleaseSRWLockExclusive(lockPtr);
+    ReleaseSRWLockExclusive(&lockPtr->srw);
 }
 
 /*

@@ -15,7 +15,7 @@
 #ifndef _VTHARNESS
 #define _VTHARNESS
 
-#include "vtInt.h"
+#include "vtApi.h"
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>

@@ -27,7 +27,7 @@ static VtPage *		HugeResize(VtPage *pagePtr, size_t size);
  * VtMallocSlow, MallocOnce --
  *
  *	Allocation when the current page has no free block (a block the
- *	thread holds comes first, see FreeRemote), the thread has no cache
+ *	thread holds comes first, see VtHeldPut), the thread has no cache
  *	yet, or the request is large. When the OS has no memory for it,
  *	what is only waiting to be released (free runs within their decay or
  *	kept as the reserve, parked caches' pages, blocks that idle threads
@@ -81,17 +81,8 @@ MallocOnce(
     }
     bucket = VtBucketOfSize(size);
     if (VtLoad(&cachePtr->heldBytes) != 0) {
-	VtBlock *blockPtr;
+	VtBlock *blockPtr = VtHeldTake(cachePtr, bucket, &pagePtr);
 
-	VtHeldEnter(cachePtr);
-	blockPtr = cachePtr->held[bucket];
-	if (blockPtr != NULL) {
-	    pagePtr = VtPageOf(blockPtr);
-	    cachePtr->held[bucket] = VtHeldTaken(blockPtr);
-	    cachePtr->heldCount[bucket]--;
-	    VtBump(&cachePtr->heldBytes, -(uint64_t) pagePtr->blockSize);
-	}
-	VtHeldLeave(cachePtr);
 	if (blockPtr != NULL) {
 	    return VtHandOut(cachePtr, pagePtr, blockPtr, bucket, size);
 	}

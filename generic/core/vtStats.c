@@ -174,7 +174,7 @@ VtGetStats(
     memset(carved, 0, sizeof(carved));
     memset(live, 0, sizeof(live));
     VtInit();
-    VtpLockAcquire(&vtShared.lock);
+    VtpLockAcquire(&vtpSharedLock);
     VtWalkBegin();
     statsPtr->threads = vtShared.threads;
     statsPtr->segments = vtShared.segments;
@@ -244,9 +244,9 @@ VtGetStats(
 	    segPtr = segPtr->nextPtr) {
 	if (segPtr->kind == VT_SEGMENT_NORMAL
 		&& ++normal % VT_STATS_ROUND == 0) {
-	    VtpLockRelease(&vtShared.lock);
+	    VtpLockRelease(&vtpSharedLock);
 	    VtpSleep(0);
-	    VtpLockAcquire(&vtShared.lock);
+	    VtpLockAcquire(&vtpSharedLock);
 	}
 	statsPtr->committed += VtSegmentCommitted(segPtr);
 	statsPtr->reserved += segPtr->size;
@@ -312,7 +312,7 @@ VtGetStats(
 	}
     }
     VtWalkEnd();
-    VtpLockRelease(&vtShared.lock);
+    VtpLockRelease(&vtpSharedLock);
 
     for (i = 0; i <= VT_NBUCKETS; i++) {
 	VtBucketStats *bucketPtr = &statsPtr->buckets[i];

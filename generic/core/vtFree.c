@@ -23,8 +23,6 @@
 uintptr_t vtLinkKey;
 uintptr_t vtLinkInverse;
 
-static void		RemotePush(VtPage *pagePtr, VtBlock *blockPtr);
-static void		SweepComing(VtCache *cachePtr, unsigned bucket);
 static VT_NOINLINE void	FreeLarge(VtCache *cachePtr, VtPage *pagePtr,
 			    void *ptr);
 static VT_NOINLINE VT_NORETURN void BadBlock(const void *ptr,
@@ -397,7 +395,7 @@ VtFreeOther(
  *	takes another page (VtMallocSlow): blocks it frees into the pages of
  *	an owner that is not running (descheduled, or blocked in a server)
  *	serve it instead of new pages. Otherwise the block goes onto the
- *	page's remote list (RemotePush). A held block stays counted as live
+ *	page's remote list (VtRemotePush). A held block stays counted as live
  *	in its page, so the page cannot be given back meanwhile. Blocks of
  *	orphans are not held: the sweep gives orphans back once their blocks
  *	are freed. Nor are held blocks kept forever by a thread that stops
@@ -431,49 +429,37 @@ VtFreeRemote(
 	VtCount(&cachePtr->counts, bucket, remoteFrees);
     }
 #endif
-    if (cachePtr->pages[bucket] != &vtEmptyPage
-	    && atomic_load_explicit(&pagePtr->ownerPtr,
-	    memory_order_relaxed) != NULL) {
-	VtHeldEnter(cachePtr);
-	if (cachePtr->heldCount[bucket] < VT_HOLD_MAX
-		&& VtLoad(&cachePtr->heldBytes) + pagePtr->blockSize
-		<= (uint64_t) VtOption(HOLD)) {
-	    VtBlockFreed(blockPtr, cachePtr->held[bucket]);
-	    cachePtr->held[bucket] = blockPtr;
-	    cachePtr->heldCount[bucket]++;
-	    VtBump(&cachePtr->heldBytes, pagePtr->blockSize);
-	    blockPtr = NULL;
-	}
-	VtHeldLeave(cachePtr);
+    if (cachePtr->pages[bucket] == &vtEmptyPage
+	    || atomic_load_explicit(&pagePtr->ownerPtr,
+	    memory_order_relaxed) == NULL
+	    || !VtHeldPut(cachePtr, pagePtr, blockPtr)) {
+	VtRemotePush(pagePtr, blockPtr);
     }
-    if (blockPtr != NULL) {
-	RemotePush(pagePtr, blockPtr);
-    }
-    SweepComing(cachePtr, bucket);	/* Held blocks too: for when the
+    VtSweepComing(cachePtr, bucket);	/* Held blocks too: for when the
 					 * thread stops using them. */
 }
 
 /*
  *----------------------------------------------------------------------
  *
- * RemotePush, SweepComing --
+ * VtRemotePush, VtSweepComing --
  *
- *	RemotePush: push a free block onto the remote list of its page
+ *	VtRemotePush: push a free block onto the remote list of its page
  *	(lock-free) and raise the owner's hint for the bucket so that it
- *	looks at its full pages. SweepComing: make sure a sweep is coming
+ *	looks at its full pages. VtSweepComing: make sure a sweep is coming
  *	after the first such block (or held block) since the last sweep.
  *
  * Results:
  *	None.
  *
  * Side effects:
- *	SweepComing may take the shared lock.
+ *	VtSweepComing may take the shared lock.
  *
  *----------------------------------------------------------------------
  */
 
-static void
-RemotePush(
+void
+VtRemotePush(
     VtPage *pagePtr,
     VtBlock *blockPtr)
 {
@@ -500,8 +486,8 @@ RemotePush(
     }
 }
 
-static void
-SweepComing(
+void
+VtSweepComing(
     VtCache *cachePtr,
     unsigned bucket)
 {
@@ -518,62 +504,6 @@ SweepComing(
 	VtSharedLock(cachePtr == &vtEmptyCache ? NULL : cachePtr, bucket);
 	VtSharedUnlock();
     }
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * VtReleaseHeld, VtHeldGiveBack --
- *
- *	Give up the blocks a thread holds (see VtFreeRemote): each goes onto
- *	its page's remote list, as a remote free would have put it.
- *	VtReleaseHeld: by the thread itself, as its cache is dissolved or
- *	trimmed. VtHeldGiveBack: by the thread (VtHeldEnter) or the sweep,
- *	for a thread gone idle (see SweepHeld).
- *
- * Results:
- *	VtHeldGiveBack: the number of blocks.
- *
- * Side effects:
- *	VtReleaseHeld may take the shared lock (not to be held by the
- *	caller).
- *
- *----------------------------------------------------------------------
- */
-
-void
-VtReleaseHeld(
-    VtCache *cachePtr)
-{
-    size_t count;
-
-    VtHeldEnter(cachePtr);
-    count = VtHeldGiveBack(cachePtr);
-    VtHeldLeave(cachePtr);
-    if (count > 0) {
-	SweepComing(cachePtr, 0);
-    }
-}
-
-size_t
-VtHeldGiveBack(
-    VtCache *cachePtr)
-{
-    unsigned bucket;
-    size_t count = 0;
-
-    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
-	while (cachePtr->held[bucket] != NULL) {
-	    VtBlock *blockPtr = cachePtr->held[bucket];
-
-	    cachePtr->held[bucket] = VtHeldLinkGet(blockPtr);
-	    RemotePush(VtPageOf(blockPtr), blockPtr);
-	    count++;
-	}
-	cachePtr->heldCount[bucket] = 0;
-    }
-    VtStore(&cachePtr->heldBytes, 0);
-    return count;
 }
 
 /*

@@ -569,13 +569,13 @@ VtRunTake(
 	 * may have freed a run that fits, so the choice is made again.
 	 */
 
-	int hugePages = VtOption(HUGEPAGES) > 0
+	int hugePages = VtOptionOf(HUGEPAGES) > 0
 		&& (uint64_t) (vtShared.segments + 1) * VT_SEGMENT_SIZE
-		>= (uint64_t) VtOption(HUGEPAGES);
+		>= (uint64_t) VtOptionOf(HUGEPAGES);
 
-	VtpLockRelease(&vtShared.lock);
+	VtpLockRelease(&vtpSharedLock);
 	segPtr = SegmentMap(VT_SEGMENT_SIZE, VT_SEGMENT_NORMAL, hugePages);
-	VtpLockAcquire(&vtShared.lock);
+	VtpLockAcquire(&vtpSharedLock);
 	if (segPtr == NULL) {
 	    return NULL;
 	}

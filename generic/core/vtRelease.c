@@ -18,14 +18,12 @@
 
 #include "vtInt.h"
 
-#define VT_MS 1000000u			/* Nanoseconds per millisecond. */
 #define VT_SWEEP_GAP (10 * VT_MS)	/* Least time between page sweeps. */
 
 static void		PurgerMain(void *data);
 static int		OrphanEmptied(VtPage *pagePtr);
 static int		OrphansPending(void);
 static void		SweepOrphans(void);
-static int		SweepHeld(int force, uint64_t now);
 static int		SweepPages(int force, uint64_t now);
 static int		SweepPage(VtCache *ownerPtr, VtPage *pagePtr,
 			    uintptr_t word);
@@ -56,9 +54,9 @@ void
 VtWalkBegin(void)
 {
     while (vtShared.walking) {
-	VtpLockRelease(&vtShared.lock);
+	VtpLockRelease(&vtpSharedLock);
 	VtpSleep(0);
-	VtpLockAcquire(&vtShared.lock);
+	VtpLockAcquire(&vtpSharedLock);
     }
     vtShared.walking = 1;
 }
@@ -117,7 +115,7 @@ VtReleaseFlush(void)
     if (count == 0) {
 	return;
     }
-    VtpLockRelease(&vtShared.lock);
+    VtpLockRelease(&vtpSharedLock);
     for (i = 0; i < count; i++) {
 	VtReleaseOp *opPtr = &vtShared.release[i];
 
@@ -127,7 +125,7 @@ VtReleaseFlush(void)
 		    memory_order_release);
 	}
     }
-    VtpLockAcquire(&vtShared.lock);
+    VtpLockAcquire(&vtpSharedLock);
     ReleaseDone();
 }
 
@@ -153,10 +151,10 @@ VtReleaseFork(void)
 		    memory_order_relaxed);
 	}
     }
-    VtpLockAcquire(&vtShared.lock);
+    VtpLockAcquire(&vtpSharedLock);
     ReleaseDone();
     vtShared.walking = 0;
-    VtpLockRelease(&vtShared.lock);
+    VtpLockRelease(&vtpSharedLock);
 }
 
 /*
@@ -186,7 +184,7 @@ VtPurge(
     uint64_t keep)
 {
     uint64_t now = VtpNow();
-    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+    uint64_t decay = (uint64_t) VtOptionOf(DECAY) * VT_MS;
     uint64_t pending = 0;		/* Dirty bytes of the runs being
 					 * released. */
     VtSegment *segPtr, *nextPtr;
@@ -275,7 +273,7 @@ VtPurge(
 int
 VtReleaseDue(void)
 {
-    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+    uint64_t decay = (uint64_t) VtOptionOf(DECAY) * VT_MS;
 
     if (decay == 0) {
 	return 1;
@@ -287,16 +285,16 @@ VtReleaseDue(void)
 void
 VtReleaseRun(void)
 {
-    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+    uint64_t decay = (uint64_t) VtOptionOf(DECAY) * VT_MS;
     uint64_t now;
 
-    VtpLockAcquire(&vtShared.lock);
+    VtpLockAcquire(&vtpSharedLock);
     now = VtpNow();
     if (decay == 0 || now - vtShared.lastPurge >= decay / 2) {
 	VtSweep(0);
 	VtPurge(decay == 0, VtReserveKeep(now));
     }
-    VtpLockRelease(&vtShared.lock);
+    VtpLockRelease(&vtpSharedLock);
 }
 
 /*
@@ -325,14 +323,14 @@ uint64_t
 VtReserveKeep(
     uint64_t now)
 {
-    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+    uint64_t decay = (uint64_t) VtOptionOf(DECAY) * VT_MS;
 
     if (vtShared.takes != vtShared.takesSeen) {
 	vtShared.takesSeen = vtShared.takes;
 	vtShared.lastTake = now;
     }
     return now - vtShared.lastTake < 2 * decay
-	    ? (uint64_t) VtOption(RESERVE) : 0;
+	    ? (uint64_t) VtOptionOf(RESERVE) : 0;
 }
 
 /*
@@ -437,9 +435,9 @@ OrphansPending(void)
  *	blocks are all on their remote lists, once they have stayed so for
  *	the decay (at once with `force`). Their owner may be idle, blocked in
  *	a server's wait loop, and would not collect them before it exits.
- *	Before the pages, the blocks that threads hold (see FreeRemote) and
+ *	Before the pages, the blocks that threads hold (see VtHeldPut) and
  *	have not used for the decay (all with `force`) go onto their pages'
- *	remote lists (SweepHeld): a thread gone idle would keep them, and
+ *	remote lists (VtHeldSweep): a thread gone idle would keep them, and
  *	their pages, until it exits. Pages are looked at (a walk over all
  *	segments) only when a remote free came or a page or a held block
  *	waits, at most every half decay (every VT_SWEEP_GAP at least) unless
@@ -460,7 +458,7 @@ VtSweep(
     int force)
 {
     uint64_t now = VtpNow();
-    uint64_t gap = (uint64_t) VtOption(DECAY) * VT_MS / 2;
+    uint64_t gap = (uint64_t) VtOptionOf(DECAY) * VT_MS / 2;
 
     VtWalkBegin();
     SweepOrphans();
@@ -471,7 +469,7 @@ VtSweep(
 	atomic_store_explicit(&vtShared.remoteFreed, 0,
 		memory_order_relaxed);
 	vtShared.lastSweep = now;
-	vtShared.sweepPending = SweepHeld(force, now);
+	vtShared.sweepPending = VtHeldSweep(force, now);
 	vtShared.sweepPending |= SweepPages(force, now);
     }
     VtWalkEnd();
@@ -522,91 +520,6 @@ SweepOrphans(void)
 /*
  *----------------------------------------------------------------------
  *
- * SweepHeld --
- *
- *	Give back the blocks held by every thread whose held bytes have not
- *	changed for the decay or more (every thread's with `force`): they go
- *	onto their pages' remote lists, where the page sweep finds them. The
- *	handshake (see VtHeldEnter): ask each such thread to keep out of its
- *	held blocks, make every thread pass a full barrier, then give back
- *	the blocks of each that is not busy with them (a busy one is not
- *	idle either); a thread that comes meanwhile waits until it is done.
- *	Without the barrier (an OS without it), held blocks stay with their
- *	thread until it uses them, trims or exits.
- *
- * Results:
- *	1 if some thread still holds blocks that a later sweep may give
- *	back.
- *
- * Side effects:
- *	See VtHeldGiveBack.
- *
- *----------------------------------------------------------------------
- */
-
-static int
-SweepHeld(
-    int force,
-    uint64_t now)
-{
-    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
-    VtCache *cachePtr;
-    int asked = 0, pending = 0, barrier;
-
-    for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
-	    cachePtr = cachePtr->nextPtr) {
-	uint64_t bytes = VtLoad(&cachePtr->heldBytes);
-
-	if (bytes == 0) {
-	    continue;
-	}
-	if (bytes != cachePtr->heldSeen) {
-	    cachePtr->heldSeen = bytes;
-	    cachePtr->heldSince = now;
-	}
-	if (force || now - cachePtr->heldSince >= decay) {
-	    atomic_store_explicit(&cachePtr->heldSteal, 1,
-		    memory_order_relaxed);
-	    asked = 1;
-	} else {
-	    pending = 1;
-	}
-    }
-    if (!asked) {
-	return pending;
-    }
-
-    /*
-     * The barrier is a system call: made out of the lock. A cache asked
-     * that is dissolved meanwhile gave its blocks back itself, and is
-     * taken off the list with its request cleared (VtCacheDissolve).
-     */
-
-    VtpLockRelease(&vtShared.lock);
-    barrier = VtpBarrierAll();
-    VtpLockAcquire(&vtShared.lock);
-    for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
-	    cachePtr = cachePtr->nextPtr) {
-	if (!atomic_load_explicit(&cachePtr->heldSteal,
-		memory_order_relaxed)) {
-	    continue;
-	}
-	if (!barrier) {
-	    /* Held blocks stay (see above). */
-	} else if (atomic_load_explicit(&cachePtr->heldBusy,
-		memory_order_acquire)) {
-	    pending |= !cachePtr->ghost;	/* A ghost stays busy. */
-	} else {
-	    vtShared.heldGivenBack += VtHeldGiveBack(cachePtr);
-	}
-	atomic_store_explicit(&cachePtr->heldSteal, 0, memory_order_release);
-    }
-    return pending;
-}
-
-/*
- *----------------------------------------------------------------------
- *
  * SweepPages --
  *
  *	Look at every page of small blocks that a thread owns and has
@@ -628,7 +541,7 @@ SweepPages(
     int force,
     uint64_t now)
 {
-    uint64_t decay = (uint64_t) VtOption(DECAY) * VT_MS;
+    uint64_t decay = (uint64_t) VtOptionOf(DECAY) * VT_MS;
     VtSegment *segPtr;
     unsigned i;
     int pending = 0;
@@ -744,72 +657,6 @@ SweepPage(
 /*
  *----------------------------------------------------------------------
  *
- * VtCacheTrim --
- *
- *	Trim the calling thread's cache: give back the blocks it holds (see
- *	FreeRemote), collect the remote frees of all its pages, give back
- *	every page with no live block (the current pages too), and release
- *	all free runs.
- *
- * Results:
- *	None.
- *
- * Side effects:
- *	Takes the shared lock; system calls.
- *
- *----------------------------------------------------------------------
- */
-
-void
-VtCacheTrim(
-    VtCache *cachePtr)
-{
-    unsigned bucket;
-    VtPage *pagePtr, *nextPtr;
-
-    cachePtr->trimEpoch = atomic_load_explicit(&vtShared.trimEpoch,
-	    memory_order_relaxed);
-    VtReleaseHeld(cachePtr);
-    VtSharedLock(NULL, 0);
-    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
-	pagePtr = cachePtr->pages[bucket];
-	if (pagePtr != &vtEmptyPage) {
-	    VtPageCollect(pagePtr);
-	    if (VtUsed(pagePtr) == 0) {
-		VtCurrentPageClear(cachePtr, bucket);
-		VtRunFree(pagePtr);
-	    }
-	}
-	for (pagePtr = cachePtr->full[bucket].firstPtr; pagePtr != NULL;
-		pagePtr = nextPtr) {
-	    nextPtr = pagePtr->nextPtr;
-	    VtPageCollect(pagePtr);
-	    if (VtUsed(pagePtr) == 0) {
-		VtListRemove(&cachePtr->full[bucket], pagePtr);
-		VtRunFree(pagePtr);
-	    } else if (pagePtr->freePtr != NULL) {
-		VtListRemove(&cachePtr->full[bucket], pagePtr);
-		pagePtr->used -= VT_USED_FULL;
-		VtListPush(&cachePtr->partial[bucket], pagePtr);
-	    }
-	}
-	for (pagePtr = cachePtr->partial[bucket].firstPtr; pagePtr != NULL;
-		pagePtr = nextPtr) {
-	    nextPtr = pagePtr->nextPtr;
-	    VtPageCollect(pagePtr);
-	    if (VtUsed(pagePtr) == 0) {
-		VtListRemove(&cachePtr->partial[bucket], pagePtr);
-		VtRunFree(pagePtr);
-	    }
-	}
-    }
-    VtPurge(1, 0);
-    VtSharedUnlock();
-}
-
-/*
- *----------------------------------------------------------------------
- *
  * VtTrim --
  *
  *	Release everything free now: the calling thread's cache at once,
@@ -833,9 +680,9 @@ VtTrim(void)
     uint64_t before, released;
 
     VtInit();
-    VtpLockAcquire(&vtShared.lock);
+    VtpLockAcquire(&vtpSharedLock);
     before = vtShared.releasedBytes;
-    VtpLockRelease(&vtShared.lock);
+    VtpLockRelease(&vtpSharedLock);
     atomic_fetch_add_explicit(&vtShared.trimEpoch, 1, memory_order_relaxed);
     if (vtCachePtr != &vtEmptyCache) {
 	VtCacheTrim(vtCachePtr);
@@ -893,24 +740,24 @@ VtPurgerSafePoint(void)
     VtRacyReadsBegin();
     start = !VtRacyLoad(&vtShared.purgerRunning);
     VtRacyReadsEnd();
-    if (!start || !VtOption(PURGER)) {
+    if (!start || !VtOptionOf(PURGER)) {
 	return;
     }
     VtInit();
-    VtpLockAcquire(&vtShared.lock);
-    start = !vtShared.purgerRunning && VtOption(PURGER)
+    VtpLockAcquire(&vtpSharedLock);
+    start = !vtShared.purgerRunning && VtOptionOf(PURGER)
 	    && (vtShared.purgerFailed == 0
 	    || VtpNow() - vtShared.purgerFailed >= VT_PURGER_RETRY);
     if (start) {
 	vtShared.purgerRunning = 1;
 	vtShared.purgerIdle = 0;
     }
-    VtpLockRelease(&vtShared.lock);
+    VtpLockRelease(&vtpSharedLock);
     if (start && !VtpThreadCreate(PurgerMain, NULL, NULL)) {
-	VtpLockAcquire(&vtShared.lock);
+	VtpLockAcquire(&vtpSharedLock);
 	vtShared.purgerRunning = 0;
 	vtShared.purgerFailed = VtpNow() | 1;
-	VtpLockRelease(&vtShared.lock);
+	VtpLockRelease(&vtpSharedLock);
     }
 }
 
@@ -924,7 +771,7 @@ PurgerMain(
 
     (void) data;
     for (;;) {
-	int64_t pause = VtOption(DECAY) / 2;
+	int64_t pause = VtOptionOf(DECAY) / 2;
 	uint64_t keep;
 
 	if (idle) {
@@ -942,11 +789,11 @@ PurgerMain(
 	    looks -= looks > 0;
 	}
 	VtpSleep((unsigned) (pause < 5 ? 5 : pause > 100 ? 100 : pause));
-	VtpLockAcquire(&vtShared.lock);
-	if (!VtOption(PURGER)) {
+	VtpLockAcquire(&vtpSharedLock);
+	if (!VtOptionOf(PURGER)) {
 	    vtShared.purgerRunning = 0;
 	    vtShared.purgerIdle = 0;
-	    VtpLockRelease(&vtShared.lock);
+	    VtpLockRelease(&vtpSharedLock);
 	    return;
 	}
 	VtSweep(0);
@@ -967,6 +814,6 @@ PurgerMain(
 	    exitsSeen = vtShared.exits;
 	    looks = 20;
 	}
-	VtpLockRelease(&vtShared.lock);
+	VtpLockRelease(&vtpSharedLock);
     }
 }
