@@ -30,8 +30,10 @@
 
 #include <tcl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "vtApi.h"
 #include "vtStress.h"
 
 #define MIB ((uint64_t) 1 << 20)
@@ -58,46 +60,6 @@ static void SystemTrim(void) { malloc_trim(0); }
 static void VtFreeProc(void *p) { VtFree(p); }
 
 /*
- * Blocks chained through their first word: no bookkeeping of our own.
- */
-
-static void *
-Fill(
-    uint64_t bytes,
-    size_t minSize,
-    size_t maxSize,
-    uint64_t seed)
-{
-    void *chain = NULL;
-    uint64_t total = 0;
-
-    while (total < bytes) {
-	size_t size;
-	void **blockPtr;
-
-	seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-	size = minSize + (size_t) ((seed >> 33) % (maxSize - minSize + 1));
-	blockPtr = allocProc(size);
-	*blockPtr = chain;
-	chain = blockPtr;
-	total += size;
-    }
-    return chain;
-}
-
-static void
-FreeChain(
-    void *chain)
-{
-    while (chain != NULL) {
-	void *next = *(void **) chain;
-
-	freeProc(chain);
-	chain = next;
-    }
-}
-
-/*
  * peak, peakcross: two threads that fill, wait, free (their own blocks, or
  * the other thread's), wait.
  */
@@ -113,10 +75,12 @@ PeakThread(
 {
     int self = (int) (uintptr_t) data;
 
-    peakChains[self] = Fill(peakBytes / 2, 16, 256, (uint64_t) self + 1);
+    peakChains[self] = VtChainFill(peakBytes / 2, 16, 256,
+	    (uint64_t) self + 1, allocProc);
     pthread_barrier_wait(&barrier);	/* Peak reached. */
     pthread_barrier_wait(&barrier);	/* Measured. */
-    FreeChain(peakChains[peakCross ? 1 - self : self]);
+    (void) VtChainFree(peakChains[peakCross ? 1 - self : self], 0,
+	    freeProc);
     pthread_barrier_wait(&barrier);	/* All freed. */
     pthread_barrier_wait(&barrier);	/* Done measuring: exit. */
 }
@@ -262,14 +226,14 @@ main(
     }
     if (strcmp(workload, "shift") == 0) {
 	uint64_t base = VtpRss(), first;
-	void *chain = Fill(ops * MIB, 48, 48, 1);
+	void *chain = VtChainFill(ops * MIB, 48, 48, 1, allocProc);
 
 	first = VtpRss();
-	FreeChain(chain);
-	chain = Fill(ops * MIB, 4096, 4096, 1);
+	(void) VtChainFree(chain, 0, freeProc);
+	chain = VtChainFill(ops * MIB, 4096, 4096, 1, allocProc);
 	printf("base %llu first %llu second %llu\n", (unsigned long long) base,
 		(unsigned long long) first, (unsigned long long) VtpRss());
-	FreeChain(chain);
+	(void) VtChainFree(chain, 0, freeProc);
 	return 0;
     }
     if (strcmp(workload, "realloc") == 0 || strcmp(workload, "pair") == 0) {

@@ -20,7 +20,8 @@
  * See the file "license.terms" for information on usage and redistribution.
  */
 
-#include "vtInt.h"
+#include "vtApi.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -12,6 +12,7 @@
 #ifndef _VTAPI
 #define _VTAPI
 
+#include "vtalloc.h"
 #include "vtInt.h"
 
 /*

@@ -634,3 +634,69 @@ VtStress(
     }
     return ok;
 }
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtChainFill, VtChainFree --
+ *
+ *	Fill memory for a benchmark or a test without bookkeeping of its own
+ *	(no array that would count in the RSS): VtChainFill allocates blocks
+ *	of random sizes from minSize to maxSize until they add up to `bytes`,
+ *	chained through their first word; VtChainFree frees the blocks of a
+ *	chain but every keep-th (keep 0: all of them).
+ *
+ * Results:
+ *	VtChainFill: the chain. VtChainFree: the chain of the blocks kept.
+ *
+ * Side effects:
+ *	Allocates with allocProc, frees with freeProc.
+ *
+ *----------------------------------------------------------------------
+ */
+
+void *
+VtChainFill(
+    uint64_t bytes,
+    size_t minSize,
+    size_t maxSize,
+    uint64_t seed,
+    void *(*allocProc)(size_t))
+{
+    void *chain = NULL;
+    uint64_t total = 0;
+
+    while (total < bytes) {
+	size_t size = minSize + (size_t) (VtRandomNext(&seed)
+		% (maxSize - minSize + 1));
+	void **blockPtr = allocProc(size);
+
+	*blockPtr = chain;
+	chain = blockPtr;
+	total += size;
+    }
+    return chain;
+}
+
+void *
+VtChainFree(
+    void *chain,
+    int keep,
+    void (*freeProc)(void *))
+{
+    void *kept = NULL;
+    int n = 0;
+
+    while (chain != NULL) {
+	void *next = *(void **) chain;
+
+	if (keep > 0 && n++ % keep == 0) {
+	    *(void **) chain = kept;
+	    kept = chain;
+	} else {
+	    freeProc(chain);
+	}
+	chain = next;
+    }
+    return kept;
+}

@@ -2,10 +2,10 @@
  * vtStress.h --
  *
  *	The stress workloads (vtStress.c): native multi-threaded allocation
- *	patterns that check every block they free. They run on the public C
- *	API (or any allocator given to them), above the core: the package's
- *	`vtalloc stress` and the unit tests use them, the allocator itself
- *	does not.
+ *	patterns that check every block they free, and chains of blocks that
+ *	fill memory. They run on vtalloc's fast paths or any allocator given
+ *	to them, above the core: the package's `vtalloc stress`, the unit
+ *	tests and the benchmark use them, the allocator itself does not.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -43,6 +43,11 @@ typedef struct VtStressConfig {
 MODULE_SCOPE const char *const vtStressPatterns[];
 MODULE_SCOPE int	VtStress(const VtStressConfig *configPtr,
 			    VtStressResult *resultPtr);
+MODULE_SCOPE void *	VtChainFill(uint64_t bytes, size_t minSize,
+			    size_t maxSize, uint64_t seed,
+			    void *(*allocProc)(size_t));
+MODULE_SCOPE void *	VtChainFree(void *chain, int keep,
+			    void (*freeProc)(void *));
 
 /*
  * A fast deterministic random generator (xorshift64*), for the stress

@@ -16,6 +16,7 @@
  */
 
 #include "vtTest.h"
+#include "../tests/statm.h"
 #include <sys/resource.h>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -29,16 +30,13 @@
 static void
 Limit(void)
 {
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
+    uint64_t size, resident;
     struct rlimit limit;
 
-    if (f == NULL || fscanf(f, "%ld %ld", &pages, &resident) != 2) {
+    if (!Statm(&size, &resident)) {
 	_exit(3);
     }
-    fclose(f);
-    limit.rlim_cur = limit.rlim_max = (rlim_t) pages
-	    * (rlim_t) sysconf(_SC_PAGESIZE) + HEADROOM;
+    limit.rlim_cur = limit.rlim_max = (rlim_t) size + HEADROOM;
     if (setrlimit(RLIMIT_AS, &limit) != 0) {
 	_exit(4);
     }

@@ -31,58 +31,27 @@
 static VtStats base;
 
 /*
- * Blocks are chained through their first word, so that the test keeps no
- * array of its own that would count in the RSS.
+ * Blocks chained through their first word (VtChainFill), so that the test
+ * keeps no array of its own that would count in the RSS.
  */
 
 static void *
-Fill(
-    uint64_t bytes,
-    size_t minSize,
-    size_t maxSize,
-    uint64_t seed)
+Malloc(
+    size_t size)
 {
-    void *chain = NULL;
-    uint64_t total = 0;
-
-    while (total < bytes) {
-	size_t size = minSize + (size_t) (VtRandomNext(&seed)
-		% (maxSize - minSize + 1));
-	void **blockPtr = VtMalloc(size);
-
-	*blockPtr = chain;
-	chain = blockPtr;
-	total += size;
-    }
-    return chain;
+    return VtMalloc(size);
 }
 
-/*
- * Free all the blocks of a chain but every keep-th (keep 0: free all);
- * the kept ones form the chain returned.
- */
-
-static void *
-FreeChain(
-    void *chain,
-    int keep)
+static void
+Free(
+    void *ptr)
 {
-    void *kept = NULL;
-    int n = 0;
-
-    while (chain != NULL) {
-	void *next = *(void **) chain;
-
-	if (keep > 0 && n++ % keep == 0) {
-	    *(void **) chain = kept;
-	    kept = chain;
-	} else {
-	    VtFree(chain);
-	}
-	chain = next;
-    }
-    return kept;
+    VtFree(ptr);
 }
+
+#define Fill(bytes, minSize, maxSize, seed) \
+    VtChainFill((bytes), (minSize), (maxSize), (seed), Malloc)
+#define FreeChain(chain, keep)	VtChainFree((chain), (keep), Free)
 
 /*
  * Settle: trim, so each test starts from the same floor.

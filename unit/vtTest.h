@@ -13,6 +13,7 @@
 #ifndef _VTTEST
 #define _VTTEST
 
+#include "vtApi.h"
 #include "vtStress.h"
 #include <pthread.h>
 #include <setjmp.h>

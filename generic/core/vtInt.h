@@ -2,7 +2,8 @@
  * vtInt.h --
  *
  *	The internal header of the vtalloc core: every file of the core, and
- *	every front end, includes it and nothing else of the core. It brings
+ *	every layer above (directly or through vtApi.h), includes it and
+ *	nothing else of the core. It brings
  *	in the configuration (vtConfig.h), the tools' hooks (vtTrack.h), the
  *	platform API (vtPlatform.h), the types (vtTypes.h) and the ordering
  *	contracts (vtAtomic.h); declares the core's functions, file by file;
@@ -20,7 +21,6 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "vtalloc.h"
 #include "vtConfig.h"
 #include "vtTrack.h"
 #include "vtPlatform.h"

@@ -16,6 +16,7 @@
 #define _VTHARNESS
 
 #include "vtApi.h"
+#include "../statm.h"
 #include <dlfcn.h>
 #include <signal.h>
 #include <stdio.h>
@@ -161,17 +162,10 @@ Stats(
 static inline uint64_t
 Rss(void)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long size = 0, resident = 0;
+    uint64_t size, resident;
 
-    if (f == NULL) {
-	return 0;
-    }
-    if (fscanf(f, "%lu %lu", &size, &resident) != 2) {
-	resident = 0;
-    }
-    fclose(f);
-    return (uint64_t) resident * (uint64_t) sysconf(_SC_PAGESIZE);
+    (void) Statm(&size, &resident);
+    return resident;
 }
 
 static inline int
