@@ -493,10 +493,12 @@ VtStress(
     int threads = config.threads > 0 ? config.threads : 1;
     int churn = config.pattern == VT_STRESS_CHURN;
 
-    VtPurgerSafePoint();		/* It creates threads: a safe point
-					 * (called from the front ends'
-					 * commands, never from malloc). */
     if (config.allocProc == NULL) {
+	VtPurgerSafePoint();		/* It creates threads: a safe point
+					 * (called from the front ends'
+					 * commands, never from malloc). A
+					 * caller that gives its allocator
+					 * passes its own. */
 	config.allocProc = VtMalloc;
 	config.freeProc = VtFree;
 	config.reallocProc = VtRealloc;

@@ -33,7 +33,8 @@ typedef struct VtStressConfig {
     int threads;			/* Threads at once. */
     uint64_t ops;			/* Allocations in all. */
     size_t minSize, maxSize;		/* 0, 0: the pattern's own sizes. */
-    void *(*allocProc)(size_t);		/* NULL: vtalloc. */
+    void *(*allocProc)(size_t);		/* NULL: vtalloc (this copy of the
+					 * core). */
     void (*freeProc)(void *);
     void *(*reallocProc)(void *, size_t);
     void (*progressProc)(void *data, const VtStressResult *resultPtr);

@@ -846,8 +846,9 @@ StressCmd(
     }
     if (instPtr != &vtInstance) {
 	config.allocProc = StressAlloc;	/* The process's vtalloc, not this */
-	config.freeProc = StressFree;	/* library's copy of the core. */
+	config.freeProc = StressFree;	/* library's copy of the core, */
 	config.reallocProc = StressRealloc;
+	instPtr->safePoint();		/* which is never set up. */
     }
     if (!VtStress(&config, &result)) {
 	return Fail(interp, "NOMEM", "could not start the stress threads");

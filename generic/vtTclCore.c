@@ -35,8 +35,10 @@ static AllocCache noObjCache;
  *	The core's panics go to Tcl_Panic; a new thread cache gets Tcl's
  *	AllocCache (read by Tcl_CreateInterp). CoreStart installs both and
  *	names the mode, on the slow path of the first allocation through
- *	Tcl (every thread's first allocation takes the slow path, and no
- *	cache is made before it: TclpRealloc of NULL is an allocation too).
+ *	Tcl in the process: before it, no thread has a cache (a thread's
+ *	first allocation takes the slow path, TclpRealloc of NULL is an
+ *	allocation too, and the C API is reached only from an interpreter).
+ *	Every call stores the same values.
  *
  *----------------------------------------------------------------------
  */

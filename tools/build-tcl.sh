@@ -53,7 +53,10 @@ if [ $fresh = no ]; then
 	--prefix="${TCL_PREFIX:-$dest/install}" >configure.log 2>&1 \
 	|| { tail -20 configure.log; exit 1; }
     if [ "$kind" = vt ]; then
-	make -j2 SHLIB_LD_LIBS="$corelib \${LIBS}" >make.log 2>&1 \
+	# -u: the archive member that exports the process's instance is
+	# linked in even if nothing in libtcl calls pthread_create.
+	libs="-Wl,-u,Vtalloc_ProcessInstance $corelib \${LIBS}"
+	make -j2 SHLIB_LD_LIBS="$libs" >make.log 2>&1 \
 	    || { tail -30 make.log; exit 1; }
     else
 	make -j2 >make.log 2>&1 || { tail -30 make.log; exit 1; }

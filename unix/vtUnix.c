@@ -4,7 +4,7 @@
  *	The platform layer for Unix (Linux, the BSDs, macOS): aligned
  *	reservations with mmap, release with madvise and munmap, the shared
  *	lock, the thread-exit callback through a pthread key, the process
- *	RSS, time and randomness. See the list in vtInt.h.
+ *	RSS, time and randomness. See the list in vtPlatform.h.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.

@@ -5,7 +5,7 @@
  *	(reserve, then commit per range), decommit and release, an SRW lock,
  *	the thread-exit callback through a fiber-local-storage destructor,
  *	the working set as RSS, time and randomness. See the list in
- *	vtInt.h.
+ *	vtPlatform.h.
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.

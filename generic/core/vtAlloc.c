@@ -2,7 +2,7 @@
  * vtAlloc.c --
  *
  *	Allocation and reallocation. The fast path (VtMalloc, inline in
- *	vtInt.h so that every entry point has it without a call) is the
+ *	vtFast.h so that every entry point has it without a call) is the
  *	thread's cache -> the bucket's current page -> pop its free list;
  *	everything else is in VtMallocSlow, which is never inlined.
  *

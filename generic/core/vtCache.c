@@ -36,9 +36,9 @@ static int		PurgerRouse(void);
  *
  * VtSharedLock, VtSharedLeave, VtSharedUnlock --
  *
- *	Take and leave the shared cache's lock, counting in countersPtr
- *	(the calling thread's, for a bucket; or NULL) whether it had to
- *	wait. Leaving it only leaves it; what is due then happens after:
+ *	Take and leave the shared cache's lock, counting in cachePtr's
+ *	counters (the calling thread's, for a bucket; or NULL) whether it
+ *	had to wait. Leaving it only leaves it; what is due then happens after:
  *	while free memory waits to go back (free runs, parked pages, frees
  *	into other threads' pages), an idle purger is woken, and without a
  *	purger (or with no decay) the release policy is run on the calling

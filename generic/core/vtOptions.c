@@ -1,7 +1,7 @@
 /*
  * vtOptions.c --
  *
- *	The run-time knobs (VT_OPTIONS in vtInt.h): their table, the values
+ *	The run-time knobs (VT_OPTIONS in vtConfig.h): their table, the values
  *	in force, and reading them once from VTALLOC_* environment variables
  *	at start. A bad value is reported on standard error and the default
  *	stays in force.
