@@ -87,9 +87,10 @@ VtCacheName(
  *
  *	Append the list-of-lists of Tcl_GetMemoryInfo for an instance, so
  *	that tools written for Zippy (NaviServer's ns_info pools, nsstats)
- *	read it unchanged: one sublist per cache, "shared" or "thread0x...",
- *	then per bucket "blockSize numFree numRemoves numInserts
- *	totalAssigned numLocks numWaits".
+ *	read it unchanged: one sublist per cache, in Zippy's order (the
+ *	threads' caches, "thread0x...", then "shared"), each with per bucket
+ *	"blockSize numFree numRemoves numInserts totalAssigned numLocks
+ *	numWaits".
  *
  * Results:
  *	None.
@@ -106,11 +107,12 @@ VtMemoryInfo(
     Tcl_DString *dsPtr)
 {
     VtStats stats;
-    size_t count, c;
+    size_t count, i;
     VtCacheStats *cachesPtr = VtSnapshot(instPtr, &stats, &count);
     unsigned bucket;
 
-    for (c = 0; c < count; c++) {
+    for (i = 0; i < count; i++) {
+	size_t c = (i + 1) % count;	/* The shared cache (first) last. */
 	Tcl_Obj *namePtr = VtCacheName(&cachesPtr[c]);
 
 	Tcl_IncrRefCount(namePtr);
