@@ -21,8 +21,10 @@ cd "$(dirname "$0")"
 # and the peer allocators (jemalloc, tcmalloc, mimalloc) for the
 # benchmarks; valgrind's memcheck and clang with libFuzzer for the
 # reliability tests; mingw-w64 and Wine for the Windows build and its
-# tests. gcc brings the sanitizer runtimes used by the tests.
-packages="tcl8.6-dev tcl-thread python3-minimal valgrind gnuplot-nox
+# tests; dpkg-dev to unpack Debian's Tcl sources (tools/tcl-source.sh),
+# for the Tcl built with vtalloc and Tcl's own test suite. gcc brings the
+# sanitizer runtimes used by the tests.
+packages="tcl8.6-dev tcl-thread python3-minimal valgrind gnuplot-nox dpkg-dev
     libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 clang libclang-rt-14-dev
     gcc-mingw-w64-x86-64-win32 wine64"
 

@@ -7,9 +7,10 @@
 #	core, is linked into libtcl). Leaves DEST/tclsh, a wrapper that runs
 #	the built tclsh with its own library and Debian's Tcl package
 #	directories (for the Thread package), and touches no installed Tcl.
-#	A build already in DEST that is newer than its inputs is kept. It is
-#	configured for installation into $TCL_PREFIX (default DEST/install):
-#	"make -C DEST/unix install".
+#	A build already in DEST that is newer than its inputs, for the same
+#	prefix, is kept. It is configured for installation into $TCL_PREFIX
+#	(default DEST/install): "make -C DEST/unix install" (the Makefile's
+#	install-tcl-vt also installs the vtalloc package there).
 #
 # Usage:
 #	sh tools/build-tcl.sh SRC DEST stock
@@ -28,8 +29,10 @@ case $kind in
 esac
 dest=$(mkdir -p "$dest" && cd "$dest" && pwd)
 
+prefix=${TCL_PREFIX:-$dest/install}
 fresh=yes
-if [ -x "$dest/unix/tclsh" ]; then
+if [ -x "$dest/unix/tclsh" ] && grep -qx "prefix[[:space:]]*= $prefix" \
+	"$dest/unix/Makefile"; then
     for f in $inputs; do
 	if [ "$f" -nt "$dest/unix/tclsh" ]; then
 	    fresh=no
@@ -50,7 +53,7 @@ if [ $fresh = no ]; then
     fi
     cd "$dest/unix"
     ./configure --enable-threads --enable-shared \
-	--prefix="${TCL_PREFIX:-$dest/install}" >configure.log 2>&1 \
+	--prefix="$prefix" >configure.log 2>&1 \
 	|| { tail -20 configure.log; exit 1; }
     if [ "$kind" = vt ]; then
 	# -u: the archive member that exports the process's instance is
