@@ -26,6 +26,16 @@ proc Show {title stats} {
     }
 }
 
+# The sizes, mostly small blocks like Tcl's objects and strings (the
+# workers of both runs define it).
+set sizeProc {
+    proc Size {} {
+	set r [expr {rand()}]
+	expr {$r < 0.8 ? int(16 + rand() * 112)
+	    : $r < 0.98 ? int(128 + rand() * 2000) : int(rand() * 40000)}
+    }
+}
+
 set rssStart [dict get [vtalloc stats] rss]
 tsv::set demo done 0
 tsv::set demo errors 0
@@ -34,6 +44,7 @@ for {set i 0} {$i < $threads} {incr i} {
     set t [thread::create -joinable]
     thread::send $t [list set auto_path $auto_path]
     thread::send $t {package require vtalloc}
+    thread::send $t $sizeProc
     lappend workers $t
 }
 
@@ -46,11 +57,7 @@ foreach t $workers {
 	set mine {}
 	expr {srand($self + 7)}
 	for {set n 0} {$n < $rounds} {incr n} {
-	    # Mostly small blocks, like Tcl's objects and strings.
-	    set r [expr {rand()}]
-	    set size [expr {$r < 0.8 ? int(16 + rand() * 112)
-		: $r < 0.98 ? int(128 + rand() * 2000) : int(rand() * 40000)}]
-	    set h [vtalloc block alloc $size]
+	    set h [vtalloc block alloc [Size]]
 	    vtalloc block fill $h [expr {$n & 255}]
 	    if {$n % 3 == 0} {
 		tsv::lappend demo mail[expr {($self + 1) % $count}] \
@@ -134,7 +141,9 @@ set zippyScript {
     set start [Rss]
     set workers {}
     for {set i 0} {$i < THREADS} {incr i} {
-	lappend workers [thread::create -joinable]
+	set t [thread::create -joinable]
+	thread::send $t {SIZEPROC}
+	lappend workers $t
     }
     set i 0
     foreach t $workers {
@@ -142,10 +151,7 @@ set zippyScript {
 	    set mine {}
 	    expr {srand($self + 7)}
 	    for {set n 0} {$n < $rounds} {incr n} {
-		set r [expr {rand()}]
-		set size [expr {$r < 0.8 ? int(16 + rand() * 112)
-		    : $r < 0.98 ? int(128 + rand() * 2000) : int(rand() * 40000)}]
-		set s [string repeat x $size]
+		set s [string repeat x [Size]]
 		if {$n % 3 == 0} {
 		    tsv::lappend zdemo mail[expr {($self + 1) % $count}] $s
 		} else {
@@ -181,8 +187,8 @@ if {[file readable /proc/self/status]
 	&& [dict get [vtalloc stats] mode] eq "package"} {
     catch {
 	set zippy [lmap bytes [exec [info nameofexecutable] << \
-		[string map [list THREADS $threads ROUNDS $rounds] \
-		$zippyScript]] {apply $mb $bytes}]
+		[string map [list THREADS $threads ROUNDS $rounds \
+		SIZEPROC $sizeProc] $zippyScript]] {apply $mb $bytes}]
     }
 }
 puts "memory after the threads exited and every block was freed (MB):"
