@@ -156,9 +156,7 @@ TclFreeAllocCache(
     void *arg)
 {
     (void) arg;
-    if (vtCachePtr != &vtEmptyCache) {
-	VtCacheDissolve(vtCachePtr);
-    }
+    VtCacheRelease();
 }
 
 /*

@@ -501,6 +501,15 @@ TestShift(void)
 static void *idleChain;
 static _Atomic int idleErrors;
 
+/*
+ * Set: the owner thread stays busy (as in a call of the allocator) while
+ * it waits, so that no idle trim can take its cache (as on an OS without
+ * the barrier it needs, see VtIdleTrim): only the sweep gives its emptied
+ * pages back.
+ */
+
+static int idleBusy;
+
 static void *
 IdleWorker(
     void *data)
@@ -510,8 +519,12 @@ IdleWorker(
 
     (void) data;
     idleChain = Fill(100 * MIB / SCALE, 16, 256, 13);
+    if (idleBusy) {
+	(void) VtBusyEnter();
+    }
     pthread_barrier_wait(&barrier);
     pthread_barrier_wait(&barrier);
+    VtBusyLeave();
     blocks = VtMalloc(count * sizeof(void *));
     for (i = 0; i < count; i++) {
 	size_t size = 16 + i % 241;
@@ -531,7 +544,8 @@ IdleWorker(
 
 static void
 IdleOwner(
-    int trim)
+    int trim,
+    int busy)
 {
     pthread_t thread;
     VtStats stats;
@@ -542,6 +556,7 @@ IdleOwner(
     VtOptionSet(VT_OPTION_DECAY, trim ? 3600000 : 100);
     Baseline();
     idleErrors = 0;
+    idleBusy = busy;
     pthread_barrier_init(&barrier, NULL, 2);
     TestThreadStart(&thread, IdleWorker, NULL);
     pthread_barrier_wait(&barrier);
@@ -567,19 +582,35 @@ IdleOwner(
 	VtpSleep(200);			/* Pages that changed last. */
 	VtGetStats(&stats, NULL, NULL);
     }
-    printf("    released %llu MiB after %d ms, %llu pages swept\n",
+    printf("    released %llu MiB after %d ms, %llu pages swept, %llu idle "
+	    "caches trimmed\n",
 	    (unsigned long long) ((stats.released - base.released) / MIB),
-	    waited, (unsigned long long) (stats.swept - base.swept));
-    CHECK(stats.swept > base.swept);
+	    waited, (unsigned long long) (stats.swept - base.swept),
+	    (unsigned long long) (stats.idleTrims - base.idleTrims));
+    if (busy) {
+	CHECK(stats.swept > base.swept);
+    } else {
+	CHECK(stats.idleTrims > base.idleTrims);
+    }
     CHECK(stats.released - base.released >= 80 * MIB / SCALE);
     CHECK(RssNear((uint64_t) VtOptionOf(HOLD) + 8 * MIB));
 
     /*
-     * A block of a released page freed again: refused, naming it.
+     * A block of a released page freed again: refused, naming it. (The
+     * page was swept, or, the owner's cache trimmed while it was idle,
+     * given back to its segment, which may have gone back to the OS.)
      */
 
     for (sample = NULL; i-- > 0;) {
-	if (VtLoad(&VtPageOf(samples[i])->capacity) == 0) {
+	VtPage *pagePtr;
+
+	if (!VtSegmentKnown(samples[i])) {
+	    sample = samples[i];
+	    break;
+	}
+	pagePtr = VtPageOf(samples[i]);
+	if (pagePtr->state == VT_PAGE_FREE || (pagePtr->state
+		== VT_PAGE_SMALL && VtLoad(&pagePtr->capacity) == 0)) {
 	    sample = samples[i];
 	    break;
 	}
@@ -589,7 +620,8 @@ IdleOwner(
 	char text[64];
 
 	snprintf(text, sizeof(text), "%p", sample);
-	EXPECT_PANIC(VtFree(sample), "in a free page (double free?)");
+	EXPECT_PANIC(VtFree(sample), VtSegmentKnown(sample)
+		? "in a free page (double free?)" : "already released");
 	CHECK(strstr(panicMessage, text) != NULL);
     }
     pthread_barrier_wait(&barrier);
@@ -605,13 +637,25 @@ IdleOwner(
 static void
 TestIdleOwner(void)
 {
-    IdleOwner(0);
+    IdleOwner(0, 0);
 }
 
 static void
 TestIdleOwnerTrim(void)
 {
-    IdleOwner(1);
+    IdleOwner(1, 0);
+}
+
+static void
+TestIdleOwnerBusy(void)
+{
+    IdleOwner(0, 1);
+}
+
+static void
+TestIdleOwnerBusyTrim(void)
+{
+    IdleOwner(1, 1);
 }
 
 /*
@@ -621,9 +665,10 @@ TestIdleOwnerTrim(void)
  *
  *	A thread frees the blocks that another built, one block of each of
  *	32 pages first (it keeps those, see -hold: it allocates the bucket
- *	too), then both go idle. The kept blocks are given back for it after
- *	the decay (VtHeldSweep), and their pages released after the next;
- *	before, each kept block kept its page until the thread exited.
+ *	too), then both go idle (the builder busy, as with idleBusy). The
+ *	kept blocks are given back for it after the decay (VtIdleTrim), and
+ *	their pages swept after the next; before, each kept block kept its
+ *	page until the thread exited.
  *
  *----------------------------------------------------------------------
  */
@@ -644,9 +689,11 @@ HolderBuilder(
     for (i = 0; i < holderCount; i++) {
 	holderBlocks[i] = VtMalloc(64);
     }
+    (void) VtBusyEnter();		/* Its pages: the sweep's (idleBusy). */
     pthread_barrier_wait(&barrier);	/* Built. */
     pthread_barrier_wait(&barrier);	/* Freed by the holder. */
     pthread_barrier_wait(&barrier);	/* Measured. */
+    VtBusyLeave();
     return NULL;
 }
 
@@ -860,11 +907,11 @@ TestHugePages(void)
 
 #ifndef _WIN32
 /*
- * A fork that catches a thread holding its page lock and inside its
- * held-block section: in the child that thread never runs again. The
- * sweep must not count on it (the child's purger would wake for ever):
- * after the child frees the ghost's blocks and trims, nothing is left
- * pending.
+ * A fork that catches a thread holding its page lock and busy in a call of
+ * the allocator: in the child that thread never runs again. The sweep and
+ * the idle trim must not count on it (the child's purger would wake for
+ * ever): after the child frees the ghost's blocks and trims, nothing is
+ * left pending.
  */
 
 #define GHOST_BLOCKS 2000
@@ -889,14 +936,14 @@ Ghost(
 	VtFree(ghostHeld[i]);		/* Kept by this thread. */
     }
     ghostCache = vtCachePtr;
-    VtHeldEnter(vtCachePtr);
+    (void) VtBusyEnter();		/* As in a call of the allocator. */
     while (!VtPageLockTry(vtCachePtr)) {
 	VtpSleep(1);
     }
     pthread_barrier_wait(&barrier);	/* Caught by the fork. */
     pthread_barrier_wait(&barrier);	/* The child is done. */
     VtPageLockRelease(vtCachePtr);
-    VtHeldLeave(vtCachePtr);
+    VtBusyLeave();
     for (i = 0; i < GHOST_BLOCKS; i++) {
 	VtFree(ghostBlocks[i]);
     }
@@ -919,7 +966,7 @@ GhostChild(
     }
     VtTrim();
     VtpLockAcquire(&vtpSharedLock);
-    pending = vtShared.sweepPending;
+    pending = vtShared.sweepPending || VtIdleTrim(0, VtpNow());
     VtpLockRelease(&vtpSharedLock);
     return pending ? 1 : 0;
 }
@@ -966,6 +1013,9 @@ main(void)
     RunTest("idle owner: pages emptied by others released after the decay",
 	    TestIdleOwner);
     RunTest("idle owner: ... and at once on trim", TestIdleOwnerTrim);
+    RunTest("busy owner: pages emptied by others swept after the decay",
+	    TestIdleOwnerBusy);
+    RunTest("busy owner: ... and at once on trim", TestIdleOwnerBusyTrim);
     RunTest("idle holder: blocks it kept given back, their pages released",
 	    TestIdleHolder);
     RunTest("huge pages asked for, and taken back on release",

@@ -684,6 +684,18 @@ RemoteCount(
     return VtRemoteCount(atomic_load(&VtPageOf(ptr)->remote));
 }
 
+/*
+ * Blocks of ptr's page neither free in it nor on its remote list (the
+ * page's owner is idle: it changes neither).
+ */
+
+static uint32_t
+LiveCount(
+    void *ptr)
+{
+    return VtUsed(VtPageOf(ptr)) - RemoteCount(ptr);
+}
+
 static void
 TestHold(void)
 {
@@ -692,7 +704,8 @@ TestHold(void)
     size_t blockSize = vtBuckets[bucket].blockSize;
     int64_t hold = VtOptionGet(VT_OPTION_HOLD);
     VtStats before, stats;
-    uint64_t given;
+    uint64_t given, trims;
+    uint32_t live;
     uint32_t remote;
     void *ptr, *trimmed, *drain[64];
     int i, drained;
@@ -744,21 +757,24 @@ TestHold(void)
     }
     CHECK(remote == 0);			/* One page: count its list. */
     CHECK(RemoteCount(holdBlocks[1]) >= 3);
+    live = LiveCount(holdBlocks[1]);	/* Held ones count. */
 
     /*
-     * A trim by another thread gives them back for this thread (the sweep
-     * does, see VtHeldSweep), before they would serve it; with 0 nothing is
-     * kept.
+     * A trim by another thread gives them back for this thread, which is
+     * not busy in the allocator meanwhile (the idle trim does, see
+     * VtIdleTrim), before they would serve it; with 0 nothing is kept.
      */
 
     VtGetStats(&stats, NULL, NULL);
     given = stats.heldGivenBack;
+    trims = stats.idleTrims;
     TestThreadStart(&other, TrimThread, NULL);
     TestThreadJoin(other);
     VtGetStats(&stats, NULL, NULL);
     CHECK(vtCachePtr->heldBytes == 0 && vtCachePtr->held[bucket] == NULL);
     CHECK(stats.heldGivenBack - given == 2);
-    CHECK(RemoteCount(holdBlocks[1]) >= 5);
+    CHECK(stats.idleTrims - trims >= 1);
+    CHECK(LiveCount(holdBlocks[1]) == live - 2);
     trimmed = VtMalloc(HOLD_SIZE);
     for (i = 1; i <= 5; i++) {
 	CHECK(trimmed != holdBlocks[i]);
@@ -1007,14 +1023,17 @@ TestSweepRace(void)
     VtTrim();
     VtGetStats(&after, NULL, NULL);
     printf("    %llu allocs, %llu remote frees; %ld trims swept %llu "
-	    "pages and gave back %llu held blocks\n",
+	    "pages and trimmed %llu idle caches, giving back %llu held "
+	    "blocks\n",
 	    (unsigned long long) (after.allocs - before.allocs),
 	    (unsigned long long) (after.remoteFrees - before.remoteFrees),
 	    trims, (unsigned long long) (after.swept - before.swept),
+	    (unsigned long long) (after.idleTrims - before.idleTrims),
 	    (unsigned long long) (after.heldGivenBack
 	    - before.heldGivenBack));
     CHECK(errors == 0);
     CHECK(after.swept > before.swept);
+    CHECK(after.idleTrims > before.idleTrims);
     CHECK(after.heldGivenBack > before.heldGivenBack);
     CHECK(after.allocs - before.allocs == after.frees - before.frees);
     CHECK(after.requested == before.requested);

@@ -39,7 +39,8 @@ static VtPage *		HugeResize(VtPage *pagePtr, size_t size);
  *
  * Side effects:
  *	Trims the thread's cache first if another thread asked for a trim
- *	since; see VtCacheGet, VtCacheRefill.
+ *	since; see VtCacheGet, VtCacheRefill. Entered busy, from the fast
+ *	path (VtBusyEnter); leaves busy.
  *
  *----------------------------------------------------------------------
  */
@@ -53,8 +54,9 @@ VtMallocSlow(
 
     if (VT_UNLIKELY(ptr == NULL)) {
 	(void) VtTrim();
-	ptr = MallocOnce(size, vtCachePtr);
+	ptr = MallocOnce(size, VtCacheGet(1));
     }
+    VtBusyLeave();
     return ptr;
 }
 
@@ -66,12 +68,13 @@ MallocOnce(
     VtPage *pagePtr;
     unsigned bucket;
 
-    if (cachePtr == &vtEmptyCache) {
-	cachePtr = VtCacheGet(1);
+    if (cachePtr == &vtEmptyCache || !VtLoad(&cachePtr->stealable)) {
+	cachePtr = VtCacheGet(1);	/* Made, or marked (see there). */
 	if (cachePtr == &vtEmptyCache) {
 	    return NULL;
 	}
     }
+    VtBump(&cachePtr->slowCalls, 1);
     if (size > VT_SMALL_MAX) {
 	return LargeTake(cachePtr, size, 1, 0);
     }
@@ -125,9 +128,11 @@ LargeAlloc(
     size_t align,
     int zeroed)
 {
-    VtCache *cachePtr = VtCacheGet(1);
+    VtCache *cachePtr;
     void *ptr = NULL;
 
+    (void) VtBusyEnter();
+    cachePtr = VtCacheGet(1);
     if (cachePtr != &vtEmptyCache) {
 	ptr = LargeTake(cachePtr, size, align, zeroed);
     }
@@ -138,6 +143,7 @@ LargeAlloc(
 	    ptr = LargeTake(cachePtr, size, align, zeroed);
 	}
     }
+    VtBusyLeave();
     return ptr;
 }
 

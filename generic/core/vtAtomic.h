@@ -75,11 +75,19 @@
  *		   then stores VT_REMOTE_SWEPT with release (vtRelease.c);
  *		   the owner waits that out and takes the word with its
  *		   acquire compare-exchange (VtPageCollect).
- *   Held blocks   the thread stores heldBusy, then loads heldSteal
- *		   (acquire); the sweep stores heldSteal, makes every thread
- *		   pass a full barrier (VtpBarrierAll), then loads heldBusy
- *		   (acquire): one sees the other (VtHeldEnter, below;
- *		   VtHeldSweep, vtHeld.c). heldSteal is cleared with release.
+ *   Idle trim	   a thread stores its vtBusy (1), then loads its
+ *		   vtCachePtr, at the start of every call that uses its
+ *		   cache, and stores vtBusy 0 with release at the end; the
+ *		   idle trim stores the thread's vtCachePtr (&vtEmptyCache),
+ *		   makes every thread pass a full barrier (VtpBarrierAll),
+ *		   then loads its vtBusy (acquire): a call that loaded the
+ *		   cache before the barrier shows busy, one after it finds
+ *		   no cache and waits in CacheWait (VtBusyEnter, below;
+ *		   VtIdleTrim, vtCache.c). The trim stores vtCachePtr back,
+ *		   with release (the load above is acquire: a plain load
+ *		   on x86-64),
+ *		   then clears `steal` with release, which CacheWait waits
+ *		   for with acquire.
  *   Purger	   purgerWake is raised with release before VtpWake; the
  *		   purger waits on it (VtpWait, vtRelease.c).
  *
@@ -180,39 +188,31 @@ VtCurrentPageOf(
 }
 
 /*
- * The thread's side of the handshake with the sweep over its held blocks
- * (see VtHeldSweep, vtHeld.c): it marks itself busy with them, then
- * looks whether the sweep asks it to keep out; the sweep asks, makes
- * every thread's memory order a full barrier (VtpBarrierAll), then looks
- * whether the thread is busy. One of them sees the other, and the thread's side needs no
- * atomic read-modify-write and no fence (a fence here, on paths that
- * follow cache misses, cost cells 6.5% of its CPU time).
+ * The thread's side of the idle trim's handshake (see VtIdleTrim,
+ * vtCache.c): every call that uses the thread's cache is bracketed by
+ * VtBusyEnter, which marks the thread busy and then loads its cache, and
+ * VtBusyLeave. Two plain stores on x86-64 and no fence: the trim makes
+ * every thread pass a full barrier before it looks. While a trim has the
+ * cache, vtCachePtr is &vtEmptyCache, so the fast paths fall into the slow
+ * paths, and those wait (VtCacheGet). A call made inside another (a slow
+ * path that calls out to code that allocates) clears the mark of the
+ * outer one as it returns: the outer one marks itself busy again and
+ * looks once more (CacheWait, vtCache.c). A signal handler that allocates
+ * is outside all this, as it is outside the C library's rules.
  */
 
-VT_INLINE void
-VtHeldEnter(
-    VtCache *cachePtr)
+VT_INLINE VtCache *
+VtBusyEnter(void)
 {
-    for (;;) {
-	atomic_store_explicit(&cachePtr->heldBusy, 1, memory_order_relaxed);
-	atomic_signal_fence(memory_order_seq_cst);
-	if (!atomic_load_explicit(&cachePtr->heldSteal,
-		memory_order_acquire)) {
-	    return;
-	}
-	atomic_store_explicit(&cachePtr->heldBusy, 0, memory_order_release);
-	while (atomic_load_explicit(&cachePtr->heldSteal,
-		memory_order_acquire)) {
-	    VtpSleep(0);
-	}
-    }
+    atomic_store_explicit(&vtBusy, 1, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    return atomic_load_explicit(&vtCachePtr, memory_order_acquire);
 }
 
 VT_INLINE void
-VtHeldLeave(
-    VtCache *cachePtr)
+VtBusyLeave(void)
 {
-    atomic_store_explicit(&cachePtr->heldBusy, 0, memory_order_release);
+    atomic_store_explicit(&vtBusy, 0, memory_order_release);
 }
 
 #endif /* _VTATOMIC */

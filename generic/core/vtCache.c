@@ -23,13 +23,25 @@
 static VT_THREAD_LOCAL int cacheDissolved;
 
 /*
+ * The thread's own cache, which only the thread writes: vtCachePtr is the
+ * same except while an idle trim has the cache (vtCachePtr is then
+ * &vtEmptyCache: see VtIdleTrim).
+ */
+
+static VT_THREAD_LOCAL VtCache *ownCache;
+
+/*
  * Called (outside the lock) when a thread's cache is created: the Tcl core
  * build sets up Tcl's per-thread allocator state there.
  */
 
 void (*vtCacheCreatedProc)(void) = NULL;
 
+static uint64_t		CacheActivity(VtCache *cachePtr);
+static VtCache *		CacheWait(VtCache *cachePtr);
 static int		PurgerRouse(void);
+static uint64_t		ShrinkPages(VtCache *cachePtr);
+static void		TrimPages(VtCache *cachePtr);
 
 /*
  *----------------------------------------------------------------------
@@ -39,10 +51,11 @@ static int		PurgerRouse(void);
  *	Take and leave the shared cache's lock, counting in cachePtr's
  *	counters (the calling thread's, for a bucket; or NULL) whether it
  *	had to wait. Leaving it only leaves it; what is due then happens after:
- *	while free memory waits to go back (free runs, parked pages, frees
- *	into other threads' pages), an idle purger is woken, and without a
- *	purger (or with no decay) the release policy is run on the calling
- *	thread (VtReleaseRun) when it is due (VtReleaseDue). VtSharedLeave
+ *	an idle purger is woken (to look, among other things, whether the
+ *	thread goes idle: VtIdleTrim), and while free memory waits to go
+ *	back (free runs, parked pages, frees into other threads' pages)
+ *	without a purger (or with no decay), the release policy is run on
+ *	the calling thread (VtReleaseRun) when it is due (VtReleaseDue). VtSharedLeave
  *	is for a caller that holds another lock of the allocator (its page
  *	lock): it wakes the purger but only says, in *releasePtr, whether
  *	the caller must run VtReleaseRun once it holds no lock.
@@ -94,11 +107,14 @@ VtSharedLeave(
 {
     int wake = 0, release = 0;
 
+    vtShared.idlePending = 1;		/* A thread is at work: the purger
+					 * is to look whether it goes idle
+					 * (VtIdleTrim). */
+    wake = PurgerRouse();
     if ((vtShared.dirtyBytes | vtShared.parkedBytes) != 0
 	    || vtShared.sweepPending
 	    || atomic_load_explicit(&vtShared.remoteFreed,
 	    memory_order_relaxed)) {
-	wake = PurgerRouse();
 	release = VtReleaseDue();
     }
     VtpLockRelease(&vtpSharedLock);
@@ -129,7 +145,12 @@ VtSharedUnlock(void)
  *	for a thread whose first call is a free (it may never allocate);
  *	else any parked cache, or a new one. A free by a thread whose cache
  *	was dissolved (see cacheDissolved) gets none: it frees as a thread
- *	without a cache does.
+ *	without a cache does. Once an idle trim has given the cache back
+ *	(CacheWait). The cache is marked stealable (see VtIdleTrim) once
+ *	the thread allocates before its exit callback has run: a thread whose
+ *	cache came after that, or from a free the C library makes after
+ *	every exit callback, may be gone without dissolving it, and an idle
+ *	trim must not write into its thread-local storage.
  *
  * Results:
  *	The cache, or &vtEmptyCache if no memory could be had for it (or it
@@ -145,10 +166,21 @@ VtCache *
 VtCacheGet(
     int toAlloc)
 {
-    VtCache *cachePtr = vtCachePtr, **linkPtr;
+    VtCache *cachePtr = atomic_load_explicit(&vtCachePtr,
+	    memory_order_acquire), **linkPtr;	/* See VtBusyEnter. */
     unsigned bucket;
 
-    if (cachePtr != &vtEmptyCache || (cacheDissolved && !toAlloc)) {
+    if (cachePtr == &vtEmptyCache && ownCache != NULL) {
+	cachePtr = CacheWait(ownCache);	/* An idle trim had it. */
+    }
+    if (cachePtr != &vtEmptyCache) {
+	if (VT_UNLIKELY(toAlloc && !cacheDissolved
+		&& !VtLoad(&cachePtr->stealable))) {
+	    VtStore(&cachePtr->stealable, 1);
+	}
+	return cachePtr;
+    }
+    if (cacheDissolved && !toAlloc) {
 	return cachePtr;
     }
     VtInit();
@@ -186,6 +218,10 @@ VtCacheGet(
 	VtSharedLock(NULL, 0);
     }
     cachePtr->threadId = VtpThreadId();
+    cachePtr->threadPtr = &vtThread;
+    VtStore(&cachePtr->stealable, (uint8_t) (toAlloc && !cacheDissolved));
+    cachePtr->idleSince = 0;
+    cachePtr->idleTrimmed = 0;
     cachePtr->statsSlot = -1;		/* Until a walk of VtGetStats gives
 					 * it one. */
     cachePtr->trimEpoch = atomic_load_explicit(&vtShared.trimEpoch,
@@ -193,12 +229,50 @@ VtCacheGet(
     cachePtr->nextPtr = vtShared.cachesPtr;
     vtShared.cachesPtr = cachePtr;
     vtShared.threads++;
+    ownCache = cachePtr;
+    atomic_store_explicit(&vtCachePtr, cachePtr, memory_order_relaxed);
     VtSharedUnlock();
 
-    vtCachePtr = cachePtr;
+    /*
+     * Both calls may allocate (the C library's key slots, Tcl's state):
+     * the thread is busy again after them (CacheWait).
+     */
+
     VtpThreadExitArm(cachePtr);
     if (vtCacheCreatedProc != NULL) {
 	vtCacheCreatedProc();
+    }
+    return CacheWait(cachePtr);
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * CacheWait --
+ *
+ *	The thread's own cache, once no idle trim has it (see VtIdleTrim):
+ *	mark the thread busy and look at vtCachePtr; while it is not the
+ *	cache, keep out (not busy) until the trim gives the cache back.
+ *
+ * Results:
+ *	cachePtr.
+ *
+ * Side effects:
+ *	The thread is busy (VtBusyEnter); may wait.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static VtCache *
+CacheWait(
+    VtCache *cachePtr)
+{
+    while (VtBusyEnter() != cachePtr) {
+	VtBusyLeave();
+	while (atomic_load_explicit(&cachePtr->steal,
+		memory_order_acquire)) {
+	    VtpSleep(0);
+	}
     }
     return cachePtr;
 }
@@ -206,9 +280,11 @@ VtCacheGet(
 /*
  *----------------------------------------------------------------------
  *
- * VtCacheExit --
+ * VtCacheExit, VtCacheRelease --
  *
- *	The thread-exit callback.
+ *	VtCacheExit: the thread-exit callback. VtCacheRelease: dissolve the
+ *	calling thread's cache, if it has one (also for Tcl's
+ *	TclFreeAllocCache), once no idle trim has it.
  *
  * Results:
  *	None.
@@ -223,11 +299,19 @@ void
 VtCacheExit(
     void *data)
 {
-    VtCache *cachePtr = data;
-
-    if (cachePtr == vtCachePtr) {
-	VtCacheDissolve(cachePtr);
+    if (data == ownCache) {		/* Not a cache dissolved before. */
+	VtCacheRelease();
     }
+}
+
+void
+VtCacheRelease(void)
+{
+    (void) VtBusyEnter();
+    if (ownCache != NULL) {
+	VtCacheDissolve(CacheWait(ownCache));
+    }
+    VtBusyLeave();
 }
 
 /*
@@ -253,7 +337,8 @@ VtCacheExit(
  *
  * Side effects:
  *	The thread is back on vtEmptyCache; a later allocation by it creates
- *	a new cache (armed for its exit again), a later free does not.
+ *	a new cache (armed for its exit again), a later free does not. The
+ *	caller is busy with its own cache (CacheWait).
  *
  *----------------------------------------------------------------------
  */
@@ -267,7 +352,6 @@ VtCacheDissolve(
     unsigned bucket, i;
     int wake = 0;
 
-    vtCachePtr = &vtEmptyCache;
     cacheDissolved = 1;
     VtReleaseHeld(cachePtr);
     VtSharedLock(NULL, 0);
@@ -323,9 +407,16 @@ VtCacheDissolve(
 	/* Empty loop body. */
     }
     *linkPtr = cachePtr->nextPtr;
-    atomic_store_explicit(&cachePtr->heldSteal, 0, memory_order_relaxed);
-					/* A sweep out of the lock may have
-					 * asked (see VtHeldSweep). */
+
+    /*
+     * Only now, off the list: an idle trim that came meanwhile (out of the
+     * lock, see VtIdleTrim) found the thread busy, and gives vtCachePtr
+     * back only to caches on the list.
+     */
+
+    ownCache = NULL;
+    atomic_store_explicit(&vtCachePtr, &vtEmptyCache, memory_order_relaxed);
+    atomic_store_explicit(&cachePtr->steal, 0, memory_order_relaxed);
     cachePtr->statsSlot = -1;
     cachePtr->nextPtr = vtShared.freeCachesPtr;
     vtShared.freeCachesPtr = cachePtr;
@@ -407,12 +498,14 @@ VtCachePageEmptied(
 /*
  *----------------------------------------------------------------------
  *
- * VtCacheTrim --
+ * VtCacheTrim, TrimPages --
  *
  *	Trim the calling thread's cache: give back the blocks it holds (see
- *	VtHeldPut), collect the remote frees of all its pages, give back
- *	every page with no live block (the current pages too), and release
- *	all free runs.
+ *	VtHeldPut), collect the remote frees of all its pages, give back the
+ *	memory after the last live block of each (ShrinkPages) and every
+ *	page with no live block (the current pages too), and release all
+ *	free runs. TrimPages: the part of the pages without live blocks, for
+ *	VtCacheTrim and the idle trim; shared lock held.
  *
  * Results:
  *	None.
@@ -427,13 +520,73 @@ void
 VtCacheTrim(
     VtCache *cachePtr)
 {
-    unsigned bucket;
-    VtPage *pagePtr, *nextPtr;
+    uint64_t shrunk;
 
     cachePtr->trimEpoch = atomic_load_explicit(&vtShared.trimEpoch,
 	    memory_order_relaxed);
     VtReleaseHeld(cachePtr);
+    shrunk = ShrinkPages(cachePtr);
     VtSharedLock(NULL, 0);
+    vtShared.releasedBytes += shrunk;
+    TrimPages(cachePtr);
+    VtPurge(1, 0);
+    VtSharedUnlock();
+}
+
+/*
+ * ShrinkPages: collect the remote frees of every page of a cache that only
+ * the caller can touch meanwhile, and give back the memory after each
+ * page's last live block (VtPageShrink). No lock held. Returns the bytes
+ * released.
+ */
+
+static uint64_t
+ShrinkPages(
+    VtCache *cachePtr)
+{
+    unsigned bucket, i;
+    uint64_t bytes = 0;
+    VtPage *pagePtr;
+
+    for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
+	VtPage *lists[3];
+
+	lists[0] = cachePtr->pages[bucket];
+	lists[1] = cachePtr->partial[bucket].firstPtr;
+	lists[2] = cachePtr->full[bucket].firstPtr;
+	for (i = 0; i < 3; i++) {
+	    for (pagePtr = lists[i]; pagePtr != NULL && pagePtr
+		    != &vtEmptyPage; pagePtr = i == 0 ? NULL
+		    : pagePtr->nextPtr) {
+		VtPageCollect(pagePtr);
+		bytes += VtPageShrink(pagePtr);
+	    }
+	}
+    }
+    return bytes;
+}
+
+void
+VtCacheTrimOwn(void)
+{
+    int busy = atomic_load_explicit(&vtBusy, memory_order_relaxed);
+
+    (void) VtBusyEnter();
+    if (ownCache != NULL) {
+	VtCacheTrim(CacheWait(ownCache));
+    }
+    if (!busy) {
+	VtBusyLeave();
+    }
+}
+
+static void
+TrimPages(
+    VtCache *cachePtr)
+{
+    unsigned bucket;
+    VtPage *pagePtr, *nextPtr;
+
     for (bucket = 0; bucket < VT_NBUCKETS; bucket++) {
 	pagePtr = cachePtr->pages[bucket];
 	if (pagePtr != &vtEmptyPage) {
@@ -466,6 +619,164 @@ VtCacheTrim(
 	    }
 	}
     }
-    VtPurge(1, 0);
-    VtSharedUnlock();
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtIdleTrim --
+ *
+ *	Trim, on their behalf, the caches of the threads that have made no
+ *	call of the allocator for the decay (see CacheActivity; with
+ *	`force`: of every thread that is not busy in one) and were not
+ *	trimmed since: give
+ *	back their held blocks and their pages without a live block, current
+ *	pages included. A thread gone idle (a server's thread waiting for the
+ *	next request) would otherwise keep them until it exits. The
+ *	handshake (see VtBusyEnter): the trim takes each such cache from its
+ *	thread (the thread's vtCachePtr becomes &vtEmptyCache, so that the
+ *	thread's next call waits in CacheWait), makes every thread pass a
+ *	full barrier, then trims each cache whose thread is not busy, and
+ *	gives every cache back. A thread that is busy is not idle either; it
+ *	is looked at again later. Shared lock held; left for the barrier (a
+ *	system call), in a pass over the segments (VtWalkBegin), so that one
+ *	trim at a time has caches taken. Caches dissolved meanwhile are off
+ *	the list and are not touched (their threads may be gone). Without
+ *	the barrier (an OS without it) nothing is trimmed: a thread then
+ *	keeps its pages until it trims itself or exits.
+ *
+ * Results:
+ *	1 if a cache may be trimmed by a later call.
+ *
+ * Side effects:
+ *	Pages go back to their segments; held blocks onto their pages'
+ *	remote lists.
+ *
+ *----------------------------------------------------------------------
+ */
+
+/*
+ * CacheActivity: a figure that grows with every call a cache's thread makes
+ * of the allocator: its slow paths and, in a build with statistics, its
+ * allocations and frees (a thread busy on its current pages alone takes no
+ * slow path for long). Read while the thread counts.
+ */
+
+static uint64_t
+CacheActivity(
+    VtCache *cachePtr)
+{
+    uint64_t sum = VtLoad(&cachePtr->slowCalls);
+#if VT_STATS
+    unsigned bucket;
+
+    VtRacyReadsBegin();
+    for (bucket = 0; bucket <= VT_NBUCKETS; bucket++) {
+	sum += VtRacyLoad(&cachePtr->counts.allocs[bucket])
+		+ VtRacyLoad(&cachePtr->counts.frees[bucket]);
+    }
+    VtRacyReadsEnd();
+#endif
+    return sum;
+}
+
+int
+VtIdleTrim(
+    int force,
+    uint64_t now)
+{
+    uint64_t decay = (uint64_t) VtOptionOf(DECAY) * VT_MS, shrunk = 0;
+    VtCache *cachePtr, *trimPtr = NULL;
+    int asked = 0, pending = 0, barrier;
+
+    for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
+	    cachePtr = cachePtr->nextPtr) {
+	uint64_t calls;
+
+	if (cachePtr == ownCache || cachePtr->ghost
+		|| !VtLoad(&cachePtr->stealable)) {
+	    continue;			/* The caller trims its own; see
+					 * VtCacheGet. */
+	}
+	calls = CacheActivity(cachePtr);
+	if (calls != cachePtr->idleSeen || cachePtr->idleSince == 0) {
+	    cachePtr->idleSeen = calls;
+	    cachePtr->idleSince = now;
+	}
+	if (!force && cachePtr->idleTrimmed == calls + 1) {
+	    continue;			/* Nothing new since. */
+	}
+	if (!force && now - cachePtr->idleSince < decay) {
+	    pending = 1;
+	    continue;
+	}
+	atomic_store_explicit(&cachePtr->steal, 1, memory_order_relaxed);
+	atomic_store_explicit(&cachePtr->threadPtr->cachePtr, &vtEmptyCache,
+		memory_order_release);
+	asked = 1;
+    }
+    if (!asked) {
+	return pending;
+    }
+
+    /*
+     * The barrier, then the caches whose threads are not busy: a cache
+     * taken that is dissolved meanwhile was busy (its thread waits for
+     * the trim in CacheWait before it dissolves one), and is off the list
+     * with its request cleared (VtCacheDissolve).
+     */
+
+    VtpLockRelease(&vtpSharedLock);
+    barrier = VtpBarrierAll();
+    VtpLockAcquire(&vtpSharedLock);
+    for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
+	    cachePtr = cachePtr->nextPtr) {
+	if (!atomic_load_explicit(&cachePtr->steal, memory_order_relaxed)) {
+	    continue;
+	}
+	if (barrier && !atomic_load_explicit(&cachePtr->threadPtr->busy,
+		memory_order_acquire)) {
+	    cachePtr->trimNextPtr = trimPtr;
+	    trimPtr = cachePtr;
+	} else {
+	    pending = 1;
+	    atomic_store_explicit(&cachePtr->threadPtr->cachePtr, cachePtr,
+		    memory_order_release);
+	    atomic_store_explicit(&cachePtr->steal, 0, memory_order_release);
+	}
+    }
+    if (trimPtr == NULL) {
+	return pending;
+    }
+
+    /*
+     * The trim proper. Its held blocks, the remote lists and the memory
+     * after the pages' last live blocks: out of the lock (system calls;
+     * nothing of the caches' is the shared lock's). Then the empty pages,
+     * and the caches go back to their threads.
+     */
+
+    VtpLockRelease(&vtpSharedLock);
+    for (cachePtr = trimPtr; cachePtr != NULL;
+	    cachePtr = cachePtr->trimNextPtr) {
+	cachePtr->trimHeld = VtHeldGiveBack(cachePtr);
+	shrunk += ShrinkPages(cachePtr);
+    }
+    VtpLockAcquire(&vtpSharedLock);
+    vtShared.releasedBytes += shrunk;
+    for (cachePtr = trimPtr; cachePtr != NULL;
+	    cachePtr = cachePtr->trimNextPtr) {
+	if (cachePtr->trimHeld > 0) {
+	    vtShared.heldGivenBack += cachePtr->trimHeld;
+	    atomic_store_explicit(&vtShared.remoteFreed, 1,
+		    memory_order_relaxed);
+	}
+	TrimPages(cachePtr);
+	cachePtr->idleTrimmed = CacheActivity(cachePtr) + 1;
+	vtShared.idleTrims++;
+	atomic_store_explicit(&cachePtr->threadPtr->cachePtr, cachePtr,
+		memory_order_release);
+	atomic_store_explicit(&cachePtr->steal, 0, memory_order_release);
+    }
+    return pending;
 }

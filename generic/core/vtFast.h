@@ -114,18 +114,22 @@ VtMallocWith(
     size_t size,
     void *(*slowProc)(size_t size, VtCache *cachePtr))
 {
-    VtCache *cachePtr = vtCachePtr;
+    VtCache *cachePtr = VtBusyEnter();
 
     if (VT_LIKELY(size <= VT_SMALL_MAX)) {
 	unsigned bucket = vtBucketOf[(size + VT_ALIGN - 1) / VT_ALIGN];
 	VtPage *pagePtr = cachePtr->pages[bucket];
 
 	if (VT_LIKELY(pagePtr->freePtr != NULL)) {
-	    return VtPagePop(cachePtr, pagePtr, bucket, size);
+	    void *ptr = VtPagePop(cachePtr, pagePtr, bucket, size);
+
+	    VtBusyLeave();
+	    return ptr;
 	}
     }
     return slowProc(size, cachePtr);	/* This order: size stays in the
-					 * register it came in. */
+					 * register it came in. The slow
+					 * path leaves busy (VtMallocSlow). */
 }
 
 VT_INLINE void *
@@ -178,7 +182,6 @@ VtFree(
 	VtFreeOther(ptr);
 	return;
     }
-    cachePtr = vtCachePtr;
     VtTrackFree(ptr);
 #if VT_DEBUG
     VtTrackOpen(ptr, pagePtr->blockSize);
@@ -186,6 +189,7 @@ VtFree(
 	    pagePtr->blockSize - sizeof(VtBlock));
     VtTrackClose(ptr, pagePtr->blockSize);
 #endif
+    cachePtr = VtBusyEnter();
     if (VT_LIKELY(atomic_load_explicit(&pagePtr->ownerPtr,
 	    memory_order_relaxed) == cachePtr)) {
 	VtBlockFreed(blockPtr, pagePtr->freePtr);
@@ -198,11 +202,13 @@ VtFree(
 	 */
 
 	if (VT_UNLIKELY(--pagePtr->used < 0)) {
-	    VtCachePageEmptied(cachePtr, pagePtr);
+	    VtFreeEmptied(cachePtr, pagePtr);	/* It leaves busy. */
+	    return;
 	}
+	VtBusyLeave();
 	return;
     }
-    VtFreeRemote(cachePtr, pagePtr, blockPtr);
+    VtFreeRemote(cachePtr, pagePtr, blockPtr);	/* It leaves busy. */
 }
 
 #endif /* _VTFAST */

@@ -379,7 +379,8 @@ VtFreeOther(
 	BadBlock(ptr, "free", why);
     }
     VtTrackFree(ptr);
-    FreeLarge(vtCachePtr, pagePtr, ptr);
+    FreeLarge(VtBusyEnter(), pagePtr, ptr);
+    VtBusyLeave();
 }
 
 /*
@@ -399,7 +400,7 @@ VtFreeOther(
  *	in its page, so the page cannot be given back meanwhile. Blocks of
  *	orphans are not held: the sweep gives orphans back once their blocks
  *	are freed. Nor are held blocks kept forever by a thread that stops
- *	using them: the sweep gives them back for it (VtHeldGiveBack), so
+ *	using them: the idle trim gives them back for it (VtIdleTrim), so
  *	that their pages can go back to the OS.
  *
  * Results:
@@ -407,7 +408,7 @@ VtFreeOther(
  *
  * Side effects:
  *	Counts the free in the calling thread's cache (creating it if need
- *	be).
+ *	be). Entered busy, from the fast path (VtBusyEnter); leaves busy.
  *
  *----------------------------------------------------------------------
  */
@@ -419,24 +420,62 @@ VtFreeRemote(
     VtBlock *blockPtr)
 {
     unsigned bucket = pagePtr->bucket;
+    VtCache *ownerPtr;
 
     if (cachePtr == &vtEmptyCache) {
 	cachePtr = VtCacheGet(0);
     }
-#if VT_STATS
     if (cachePtr != &vtEmptyCache) {
+	VtBump(&cachePtr->slowCalls, 1);
+#if VT_STATS
 	VtCount(&cachePtr->counts, bucket, frees);
 	VtCount(&cachePtr->counts, bucket, remoteFrees);
-    }
 #endif
-    if (cachePtr->pages[bucket] == &vtEmptyPage
-	    || atomic_load_explicit(&pagePtr->ownerPtr,
-	    memory_order_relaxed) == NULL
+    }
+
+    /*
+     * The page may be the thread's own after all: freed while an idle trim
+     * had the cache (VtCacheGet waited it out). Its remote list takes the
+     * block as well as any.
+     */
+
+    ownerPtr = atomic_load_explicit(&pagePtr->ownerPtr, memory_order_relaxed);
+    if (cachePtr->pages[bucket] == &vtEmptyPage || ownerPtr == NULL
+	    || ownerPtr == cachePtr
 	    || !VtHeldPut(cachePtr, pagePtr, blockPtr)) {
 	VtRemotePush(pagePtr, blockPtr);
     }
     VtSweepComing(cachePtr, bucket);	/* Held blocks too: for when the
 					 * thread stops using them. */
+    VtBusyLeave();
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
+ * VtFreeEmptied --
+ *
+ *	The owner's free left its page empty (not its current page) or
+ *	freed into a full page: see VtCachePageEmptied.
+ *
+ * Results:
+ *	None.
+ *
+ * Side effects:
+ *	See VtCachePageEmptied. Entered busy, from the fast path
+ *	(VtBusyEnter); leaves busy.
+ *
+ *----------------------------------------------------------------------
+ */
+
+VT_NOINLINE void
+VtFreeEmptied(
+    VtCache *cachePtr,
+    VtPage *pagePtr)
+{
+    VtBump(&cachePtr->slowCalls, 1);
+    VtCachePageEmptied(cachePtr, pagePtr);
+    VtBusyLeave();
 }
 
 /*

@@ -7,8 +7,8 @@
  *	remote list: a producer-consumer pair then trades blocks without
  *	either touching the other's page. A held block stays live in its
  *	page, so held blocks go back onto their pages' remote lists when the
- *	thread trims, exits, or goes idle (the sweep gives them back for it,
- *	with the handshake of VtHeldEnter).
+ *	thread trims, exits, or goes idle (the idle trim gives them back for
+ *	it: see VtIdleTrim).
  *
  * Copyright (c) 2026 The vtalloc authors.
  * See the file "license.terms" for information on usage and redistribution.
@@ -45,7 +45,6 @@ VtHeldPut(
     unsigned bucket = pagePtr->bucket;
     int held = 0;
 
-    VtHeldEnter(cachePtr);
     if (cachePtr->heldCount[bucket] < VT_HOLD_MAX
 	    && VtLoad(&cachePtr->heldBytes) + pagePtr->blockSize
 	    <= (uint64_t) VtOptionOf(HOLD)) {
@@ -55,7 +54,6 @@ VtHeldPut(
 	VtBump(&cachePtr->heldBytes, pagePtr->blockSize);
 	held = 1;
     }
-    VtHeldLeave(cachePtr);
     return held;
 }
 
@@ -65,10 +63,8 @@ VtHeldTake(
     unsigned bucket,
     VtPage **pagePtrPtr)
 {
-    VtBlock *blockPtr;
+    VtBlock *blockPtr = cachePtr->held[bucket];
 
-    VtHeldEnter(cachePtr);
-    blockPtr = cachePtr->held[bucket];
     if (blockPtr != NULL) {
 	VtPage *pagePtr = VtPageOf(blockPtr);
 
@@ -77,7 +73,6 @@ VtHeldTake(
 	VtBump(&cachePtr->heldBytes, -(uint64_t) pagePtr->blockSize);
 	*pagePtrPtr = pagePtr;
     }
-    VtHeldLeave(cachePtr);
     return blockPtr;
 }
 
@@ -89,8 +84,8 @@ VtHeldTake(
  *	Give up the blocks a thread holds (see VtFreeRemote): each goes onto
  *	its page's remote list, as a remote free would have put it.
  *	VtReleaseHeld: by the thread itself, as its cache is dissolved or
- *	trimmed. VtHeldGiveBack: by the thread (VtHeldEnter) or the sweep,
- *	for a thread gone idle (see VtHeldSweep).
+ *	trimmed. VtHeldGiveBack: the same without the sweep that follows,
+ *	also for a thread gone idle, by the idle trim (see VtIdleTrim).
  *
  * Results:
  *	VtHeldGiveBack: the number of blocks.
@@ -106,12 +101,7 @@ void
 VtReleaseHeld(
     VtCache *cachePtr)
 {
-    size_t count;
-
-    VtHeldEnter(cachePtr);
-    count = VtHeldGiveBack(cachePtr);
-    VtHeldLeave(cachePtr);
-    if (count > 0) {
+    if (VtHeldGiveBack(cachePtr) > 0) {
 	VtSweepComing(cachePtr, 0);
     }
 }
@@ -135,89 +125,4 @@ VtHeldGiveBack(
     }
     VtStore(&cachePtr->heldBytes, 0);
     return count;
-}
-
-/*
- *----------------------------------------------------------------------
- *
- * VtHeldSweep --
- *
- *	Give back the blocks held by every thread whose held bytes have not
- *	changed for the decay or more (every thread's with `force`): they go
- *	onto their pages' remote lists, where the page sweep finds them. The
- *	handshake (see VtHeldEnter): ask each such thread to keep out of its
- *	held blocks, make every thread pass a full barrier, then give back
- *	the blocks of each that is not busy with them (a busy one is not
- *	idle either); a thread that comes meanwhile waits until it is done.
- *	Without the barrier (an OS without it), held blocks stay with their
- *	thread until it uses them, trims or exits.
- *
- * Results:
- *	1 if some thread still holds blocks that a later sweep may give
- *	back.
- *
- * Side effects:
- *	See VtHeldGiveBack.
- *
- *----------------------------------------------------------------------
- */
-
-int
-VtHeldSweep(
-    int force,
-    uint64_t now)
-{
-    uint64_t decay = (uint64_t) VtOptionOf(DECAY) * VT_MS;
-    VtCache *cachePtr;
-    int asked = 0, pending = 0, barrier;
-
-    for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
-	    cachePtr = cachePtr->nextPtr) {
-	uint64_t bytes = VtLoad(&cachePtr->heldBytes);
-
-	if (bytes == 0) {
-	    continue;
-	}
-	if (bytes != cachePtr->heldSeen) {
-	    cachePtr->heldSeen = bytes;
-	    cachePtr->heldSince = now;
-	}
-	if (force || now - cachePtr->heldSince >= decay) {
-	    atomic_store_explicit(&cachePtr->heldSteal, 1,
-		    memory_order_relaxed);
-	    asked = 1;
-	} else {
-	    pending = 1;
-	}
-    }
-    if (!asked) {
-	return pending;
-    }
-
-    /*
-     * The barrier is a system call: made out of the lock. A cache asked
-     * that is dissolved meanwhile gave its blocks back itself, and is
-     * taken off the list with its request cleared (VtCacheDissolve).
-     */
-
-    VtpLockRelease(&vtpSharedLock);
-    barrier = VtpBarrierAll();
-    VtpLockAcquire(&vtpSharedLock);
-    for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
-	    cachePtr = cachePtr->nextPtr) {
-	if (!atomic_load_explicit(&cachePtr->heldSteal,
-		memory_order_relaxed)) {
-	    continue;
-	}
-	if (!barrier) {
-	    /* Held blocks stay (see above). */
-	} else if (atomic_load_explicit(&cachePtr->heldBusy,
-		memory_order_acquire)) {
-	    pending |= !cachePtr->ghost;	/* A ghost stays busy. */
-	} else {
-	    vtShared.heldGivenBack += VtHeldGiveBack(cachePtr);
-	}
-	atomic_store_explicit(&cachePtr->heldSteal, 0, memory_order_release);
-    }
-    return pending;
 }

@@ -26,7 +26,7 @@ VtPage vtEmptyPage = { .used = VT_USED_EMPTY };
 
 VtCache vtEmptyCache = { .pages = { VT_E72 } };
 
-VT_THREAD_LOCAL VtCache *vtCachePtr = &vtEmptyCache;
+VT_THREAD_LOCAL VtThread vtThread = { &vtEmptyCache, 0 };
 
 VtShared vtShared;
 
@@ -136,10 +136,18 @@ ForkChild(void)
 
     for (cachePtr = vtShared.cachesPtr; cachePtr != NULL;
 	    cachePtr = cachePtr->nextPtr) {
-	cachePtr->ghost = cachePtr != vtCachePtr;
-	atomic_store_explicit(&cachePtr->heldSteal, 0,
-		memory_order_relaxed);	/* A sweep of the parent's was out
-					 * of the lock (see VtHeldSweep). */
+	if (atomic_load_explicit(&cachePtr->steal, memory_order_relaxed)) {
+	    /*
+	     * An idle trim of the parent's was out of the lock, with this
+	     * cache taken from its thread (see VtIdleTrim): given back.
+	     */
+
+	    atomic_store_explicit(&cachePtr->threadPtr->cachePtr, cachePtr,
+		    memory_order_relaxed);
+	    atomic_store_explicit(&cachePtr->steal, 0, memory_order_relaxed);
+	}
+	cachePtr->ghost = cachePtr != atomic_load_explicit(&vtCachePtr,
+		memory_order_relaxed);
     }
     vtShared.purgerRunning = 0;
     vtShared.purgerIdle = 0;

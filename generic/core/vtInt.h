@@ -79,6 +79,7 @@ MODULE_SCOPE void	VtPageInit(VtPage *pagePtr, unsigned bucket,
 			    VtCache *ownerPtr);
 MODULE_SCOPE int	VtPageExtend(VtPage *pagePtr);
 MODULE_SCOPE void	VtPageCollect(VtPage *pagePtr);
+MODULE_SCOPE uint64_t	VtPageShrink(VtPage *pagePtr);
 MODULE_SCOPE void	VtListPush(VtPageList *listPtr, VtPage *pagePtr);
 MODULE_SCOPE void	VtListAppend(VtPageList *listPtr, VtPage *pagePtr);
 MODULE_SCOPE void	VtListRemove(VtPageList *listPtr, VtPage *pagePtr);
@@ -95,6 +96,9 @@ MODULE_SCOPE void	VtCacheDissolve(VtCache *cachePtr);
 MODULE_SCOPE void	VtCachePageEmptied(VtCache *cachePtr,
 			    VtPage *pagePtr);
 MODULE_SCOPE void	VtCacheTrim(VtCache *cachePtr);
+MODULE_SCOPE void	VtCacheTrimOwn(void);
+MODULE_SCOPE void	VtCacheRelease(void);
+MODULE_SCOPE int	VtIdleTrim(int force, uint64_t now);
 
 /* vtRefill.c */
 MODULE_SCOPE VtPage *	VtCacheRefill(VtCache *cachePtr, unsigned bucket);
@@ -109,6 +113,8 @@ MODULE_SCOPE void *	VtRealloc(void *ptr, size_t size);
 MODULE_SCOPE VT_NOINLINE void VtFreeOther(void *ptr);
 MODULE_SCOPE VT_NOINLINE void VtFreeRemote(VtCache *cachePtr,
 			    VtPage *pagePtr, VtBlock *blockPtr);
+MODULE_SCOPE VT_NOINLINE void VtFreeEmptied(VtCache *cachePtr,
+			    VtPage *pagePtr);
 MODULE_SCOPE void	VtRemotePush(VtPage *pagePtr, VtBlock *blockPtr);
 MODULE_SCOPE void	VtSweepComing(VtCache *cachePtr, unsigned bucket);
 MODULE_SCOPE VtPage *	VtLookup(const void *ptr, const char *what);
@@ -136,7 +142,6 @@ MODULE_SCOPE VtBlock *	VtHeldTake(VtCache *cachePtr, unsigned bucket,
 			    VtPage **pagePtrPtr);
 MODULE_SCOPE void	VtReleaseHeld(VtCache *cachePtr);
 MODULE_SCOPE size_t	VtHeldGiveBack(VtCache *cachePtr);
-MODULE_SCOPE int	VtHeldSweep(int force, uint64_t now);
 
 /* vtRelease.c */
 MODULE_SCOPE int	VtReleaseDue(void);

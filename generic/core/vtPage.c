@@ -140,6 +140,92 @@ VtPageExtend(
 /*
  *----------------------------------------------------------------------
  *
+ * VtPageShrink --
+ *
+ *	Give back the memory of the free blocks after a page's last live
+ *	block: they are uncarved (off the free list, the carved count lowered
+ *	to just after the last live block, so that a free of one of them
+ *	panics as a bad pointer), and the OS's pages that only they covered
+ *	are released. The free list is rebuilt in address order. For a page
+ *	that only the caller can touch meanwhile: the owner, or a trim that
+ *	has the owner's cache (VtIdleTrim); other threads' frees go onto the
+ *	remote list, and they read the carved count only for live blocks,
+ *	which stay carved. Its remote list collected first; pages with
+ *	fenced-off blocks (see VtPageExtend) are left as they are. No lock
+ *	held: the system call is made here.
+ *
+ * Results:
+ *	The bytes released.
+ *
+ * Side effects:
+ *	Rewrites the free list; lowers the carved count; system call.
+ *
+ *----------------------------------------------------------------------
+ */
+
+#define VT_SHRINK_MAX	4096		/* Most blocks in a page. */
+
+uint64_t
+VtPageShrink(
+    VtPage *pagePtr)
+{
+    uint64_t freeBits[VT_SHRINK_MAX / 64];
+    uint32_t capacity = VtLoad(&pagePtr->capacity), keep, i;
+    uintptr_t from, to, limit;
+    VtBlock *blockPtr, *listPtr;
+
+    if (capacity == 0 || capacity > VT_SHRINK_MAX || pagePtr->fenceMask != 0
+	    || VtUsed(pagePtr) == 0) {
+	return 0;
+    }
+    memset(freeBits, 0, ((capacity + 63) / 64) * sizeof(uint64_t));
+    for (blockPtr = pagePtr->freePtr; blockPtr != NULL;
+	    blockPtr = VtLinkGet(blockPtr)) {
+	i = VtBlockIndex(pagePtr, blockPtr);
+	freeBits[i / 64] |= (uint64_t) 1 << (i % 64);
+    }
+    for (keep = capacity; keep > 0
+	    && ((freeBits[(keep - 1) / 64] >> ((keep - 1) % 64)) & 1); keep--) {
+	/* Empty loop body: keep is one past the last live block. */
+    }
+
+    /*
+     * The OS's pages from the first one after block keep - 1 to the end of
+     * the carved blocks, short of the side array where it follows them.
+     */
+
+    from = ((uintptr_t) pagePtr->start + (uintptr_t) keep * pagePtr->blockSize
+	    + 4095) & ~(uintptr_t) 4095;
+    to = ((uintptr_t) pagePtr->start + (uintptr_t) capacity
+	    * pagePtr->blockSize + 4095) & ~(uintptr_t) 4095;
+    limit = pagePtr->reserved > VT_SIDE_INLINE_MAX
+	    ? (uintptr_t) VtSideArray(pagePtr) & ~(uintptr_t) 4095
+	    : (uintptr_t) pagePtr->start + (uintptr_t) pagePtr->slices
+	    * VT_SLICE_SIZE;
+    if (to > limit) {
+	to = limit;
+    }
+    if (from >= to) {
+	return 0;
+    }
+    listPtr = NULL;
+    for (i = keep; i-- > 0; ) {		/* Backwards: the list ascends. */
+	if ((freeBits[i / 64] >> (i % 64)) & 1) {
+	    blockPtr = (VtBlock *) (pagePtr->start + (size_t) i
+		    * pagePtr->blockSize);
+	    VtLinkSet(blockPtr, listPtr);
+	    listPtr = blockPtr;
+	}
+    }
+    pagePtr->freePtr = listPtr;
+    VtStore(&pagePtr->capacity, keep);
+    VtpReset((void *) from, to - from);
+    return to - from;
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * VtPageCollect --
  *
  *	Fold the blocks that other threads freed into the local free list;

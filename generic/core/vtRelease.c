@@ -435,11 +435,10 @@ OrphansPending(void)
  *	blocks are all on their remote lists, once they have stayed so for
  *	the decay (at once with `force`). Their owner may be idle, blocked in
  *	a server's wait loop, and would not collect them before it exits.
- *	Before the pages, the blocks that threads hold (see VtHeldPut) and
- *	have not used for the decay (all with `force`) go onto their pages'
- *	remote lists (VtHeldSweep): a thread gone idle would keep them, and
- *	their pages, until it exits. Pages are looked at (a walk over all
- *	segments) only when a remote free came or a page or a held block
+ *	Before that, the caches of threads gone idle are trimmed for them
+ *	(VtIdleTrim): their held blocks go onto their pages' remote lists,
+ *	their empty pages back to their segments. Pages are looked at (a
+ *	walk over all segments) only when a remote free came or a page
  *	waits, at most every half decay (every VT_SWEEP_GAP at least) unless
  *	forced. Shared lock held; left meanwhile for the system calls (see
  *	VtWalkBegin).
@@ -460,17 +459,22 @@ VtSweep(
     uint64_t now = VtpNow();
     uint64_t gap = (uint64_t) VtOptionOf(DECAY) * VT_MS / 2;
 
+    if (gap < VT_SWEEP_GAP) {
+	gap = VT_SWEEP_GAP;
+    }
     VtWalkBegin();
+    if (force || (vtShared.idlePending && now - vtShared.lastIdle >= gap)) {
+	vtShared.lastIdle = now;
+	vtShared.idlePending = VtIdleTrim(force, now);
+    }
     SweepOrphans();
     if (force || ((vtShared.sweepPending || atomic_load_explicit(
 	    &vtShared.remoteFreed, memory_order_relaxed))
-	    && now - vtShared.lastSweep >= (gap < VT_SWEEP_GAP
-	    ? VT_SWEEP_GAP : gap))) {
+	    && now - vtShared.lastSweep >= gap)) {
 	atomic_store_explicit(&vtShared.remoteFreed, 0,
 		memory_order_relaxed);
 	vtShared.lastSweep = now;
-	vtShared.sweepPending = VtHeldSweep(force, now);
-	vtShared.sweepPending |= SweepPages(force, now);
+	vtShared.sweepPending = SweepPages(force, now);
     }
     VtWalkEnd();
 }
@@ -659,10 +663,11 @@ SweepPage(
  *
  * VtTrim --
  *
- *	Release everything free now: the calling thread's cache at once,
+ *	Release everything free now: the calling thread's cache, the caches
+ *	of the other threads that are not busy in the allocator (VtIdleTrim),
  *	emptied orphans, other threads' pages that their frees emptied
- *	(VtSweep), all free runs; every other thread trims its own cache on
- *	its next slow path.
+ *	(VtSweep), all free runs; a thread that was busy trims its own cache
+ *	on its next slow path.
  *
  * Results:
  *	The bytes given back to the OS meanwhile (by the trim, or by the
@@ -684,9 +689,7 @@ VtTrim(void)
     before = vtShared.releasedBytes;
     VtpLockRelease(&vtpSharedLock);
     atomic_fetch_add_explicit(&vtShared.trimEpoch, 1, memory_order_relaxed);
-    if (vtCachePtr != &vtEmptyCache) {
-	VtCacheTrim(vtCachePtr);
-    }
+    VtCacheTrimOwn();
     VtSharedLock(NULL, 0);
     VtSweep(1);
     VtPurge(1, 0);
@@ -802,7 +805,8 @@ PurgerMain(
 	    VtPurge(0, keep);
 	}
 	idle = (vtShared.dirtyBytes | vtShared.parkedBytes) == 0
-		&& !vtShared.sweepPending && !OrphansPending()
+		&& !vtShared.sweepPending && !vtShared.idlePending
+		&& !OrphansPending()
 		&& !atomic_load_explicit(&vtShared.remoteFreed,
 		memory_order_relaxed);
 	if (idle) {

@@ -185,6 +185,7 @@ VtGetStats(
     statsPtr->swept = vtShared.swept;
     statsPtr->given = vtShared.given;
     statsPtr->heldGivenBack = vtShared.heldGivenBack;
+    statsPtr->idleTrims = vtShared.idleTrims;
 
     /*
      * Counters: the retired ones belong to the shared cache (slot 0).

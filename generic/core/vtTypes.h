@@ -269,13 +269,23 @@ struct VtCache {
 					 * them; read by VtGetStats). */
     uint16_t heldCount[VT_NBUCKETS];	/* Held blocks per bucket (at most
 					 * VT_HOLD_MAX). */
-    _Atomic int heldBusy;		/* The thread uses its held blocks. */
-    _Atomic int heldSteal;		/* The sweep asks it to keep out: it
-					 * gives them back for the thread
-					 * (see VtHeldEnter). */
-    uint64_t heldSeen;			/* heldBytes at the last sweep, and */
-    uint64_t heldSince;			/* ... VtpNow() since when (shared
-					 * lock). */
+    _Atomic int steal;			/* An idle trim has the cache: the
+					 * thread keeps out (see
+					 * CacheWait, vtCache.c). */
+    struct VtThread *threadPtr;		/* The thread's vtThread. */
+    _Atomic uint8_t stealable;		/* An idle trim may take it (see
+					 * VtCacheGet). */
+    _Atomic uint64_t slowCalls;		/* Slow paths taken so far (owner):
+					 * what the idle trim watches (see
+					 * CacheActivity, vtCache.c). */
+    uint64_t idleSeen;			/* The activity at the last idle
+					 * trim, */
+    uint64_t idleSince;			/* ... VtpNow() since when, */
+    uint64_t idleTrimmed;		/* ... and when last trimmed, plus 1
+					 * (shared lock). */
+    VtCache *trimNextPtr;		/* The caches an idle trim has, */
+    size_t trimHeld;			/* ... and their held blocks given
+					 * back. */
     _Atomic uint8_t remoteHint[VT_NBUCKETS];
 					/* Set by a remote free: a full page
 					 * of the bucket may have remote
@@ -300,6 +310,21 @@ struct VtCache {
     VtCache *nextPtr;			/* All caches, or free caches. */
     VtCounterArrays counts;
 };
+
+/*
+ * What each thread keeps in thread-local storage, in one variable so that
+ * the fast paths find both fields with one address: its cache (the fast
+ * paths read only this), and its busy mark (see VtBusyEnter). An idle trim
+ * run by another thread writes `cachePtr` (see VtIdleTrim).
+ */
+
+typedef struct VtThread {
+    _Atomic(VtCache *) cachePtr;	/* The cache, or &vtEmptyCache. */
+    _Atomic uint8_t busy;		/* In a call that uses it. */
+} VtThread;
+
+#define vtCachePtr	(vtThread.cachePtr)
+#define vtBusy		(vtThread.busy)
 
 /*
  * Per-bucket geometry, computed once at start (slow paths only).
@@ -374,8 +399,9 @@ typedef struct VtShared {
     uint64_t swept;			/* Pages released by VtSweep. */
     uint64_t given;			/* Sparse pages threads gave to the
 					 * orphans (GiveSparse). */
-    uint64_t heldGivenBack;		/* Held blocks it gave back for idle
-					 * threads. */
+    uint64_t heldGivenBack;		/* Held blocks given back, and */
+    uint64_t idleTrims;			/* ... caches trimmed, for idle
+					 * threads (VtIdleTrim). */
     int purgerRunning;			/* The background purger is alive. */
     int purgerIdle;			/* ... and waits on purgerWake with
 					 * no time limit: VtSharedUnlock
@@ -390,6 +416,9 @@ typedef struct VtShared {
 					 * the last sweep. */
     int sweepPending;			/* The last sweep saw pages that may
 					 * be released at the next. */
+    int idlePending;			/* A thread may go idle with pages
+					 * to trim (VtIdleTrim). */
+    uint64_t lastIdle;			/* VtpNow() of the last idle trim. */
     uint64_t lastSweep;			/* VtpNow() of the last page sweep. */
     int walking;			/* A pass over the segments that
 					 * leaves the lock meanwhile is under
@@ -444,7 +473,9 @@ typedef struct VtBucketStats {
     X(swept, "shared", "swept")		/* pages swept so far */	\
     X(given, "shared", "given")		/* sparse pages given so far */	\
     X(heldGivenBack, "shared", "heldreturned") /* held blocks given	\
-					 * back for idle threads */
+					 * back for idle threads */		\
+    X(idleTrims, "shared", "idletrims")	/* idle threads' caches	\
+					 * trimmed */
 
 /*
  * One thread's cache (or, with threadId 0, the shared cache: orphans and
@@ -480,7 +511,7 @@ typedef struct VtStats {
 MODULE_SCOPE VtShared vtShared;
 MODULE_SCOPE VtCache vtEmptyCache;
 MODULE_SCOPE VtPage vtEmptyPage;
-MODULE_SCOPE VT_THREAD_LOCAL VtCache *vtCachePtr;
+MODULE_SCOPE VT_THREAD_LOCAL VtThread vtThread;
 MODULE_SCOPE const uint8_t vtBucketOf[VT_SMALL_MAX / VT_ALIGN + 1];
 MODULE_SCOPE VtBucketInfo vtBuckets[VT_NBUCKETS];
 MODULE_SCOPE uintptr_t vtCookieKey;
