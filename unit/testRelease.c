@@ -905,6 +905,145 @@ TestHugePages(void)
     VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestIdleShrink --
+ *
+ *	A thread fills pages of one bucket, frees all but the first blocks of
+ *	each page and goes idle. A trim uncarves, for it, the blocks after
+ *	each page's last live block and releases their memory; a free of one
+ *	of them is then refused, naming it; the live blocks keep their
+ *	contents, and when the thread allocates again its pages are carved
+ *	anew.
+ *
+ *----------------------------------------------------------------------
+ */
+
+#define SHRINK_SIZE	64
+#define SHRINK_PAGES	8
+#define SHRINK_KEEP	10
+
+static void **shrinkBlocks;
+static size_t shrinkCount;
+static _Atomic int shrinkErrors;
+
+static void *
+ShrinkWorker(
+    void *data)
+{
+    size_t i;
+    void **again;
+
+    (void) data;
+    for (i = 0; i < shrinkCount; i++) {
+	shrinkBlocks[i] = VtMalloc(SHRINK_SIZE);
+	TestFill(shrinkBlocks[i], SHRINK_SIZE, i);
+    }
+    for (i = 0; i < shrinkCount; i++) {
+	if (VtBlockIndex(VtPageOf(shrinkBlocks[i]), shrinkBlocks[i])
+		>= SHRINK_KEEP) {
+	    VtFree(shrinkBlocks[i]);
+	}
+    }
+    pthread_barrier_wait(&barrier);	/* Freed: idle, not busy. */
+    pthread_barrier_wait(&barrier);	/* Trimmed and looked at. */
+    for (i = 0; i < shrinkCount; i++) {
+	if (VtBlockIndex(VtPageOf(shrinkBlocks[i]), shrinkBlocks[i])
+		< SHRINK_KEEP) {
+	    if (!TestVerify(shrinkBlocks[i], SHRINK_SIZE, i)) {
+		shrinkErrors++;
+	    }
+	    VtFree(shrinkBlocks[i]);
+	}
+    }
+    again = VtMalloc(shrinkCount * sizeof(void *));
+    for (i = 0; i < shrinkCount; i++) {
+	again[i] = VtMalloc(SHRINK_SIZE);
+	TestFill(again[i], SHRINK_SIZE, i + 7);
+    }
+    for (i = 0; i < shrinkCount; i++) {
+	if (!TestVerify(again[i], SHRINK_SIZE, i + 7)) {
+	    shrinkErrors++;
+	}
+	VtFree(again[i]);
+    }
+    VtFree(again);
+    return NULL;
+}
+
+static void
+TestIdleShrink(void)
+{
+    unsigned bucket = VtBucketOfSize(SHRINK_SIZE);
+    uint32_t reserved = vtBuckets[bucket].reserved;
+    pthread_t thread;
+    VtStats before, after;
+    VtPage *pages[SHRINK_PAGES + 1];
+    size_t i, count = 0, shrunk = 0;
+    void *uncarved = NULL;
+
+    VtOptionSet(VT_OPTION_DECAY, 3600000);	/* The trim's alone. */
+    Baseline();
+    shrinkErrors = 0;
+    shrinkCount = (size_t) SHRINK_PAGES * reserved;
+    shrinkBlocks = malloc(shrinkCount * sizeof(void *));
+    pthread_barrier_init(&barrier, NULL, 2);
+    TestThreadStart(&thread, ShrinkWorker, NULL);
+    pthread_barrier_wait(&barrier);
+    for (i = 0; i < shrinkCount; i++) {
+	VtPage *pagePtr = VtPageOf(shrinkBlocks[i]);
+
+	/*
+	 * Pages the thread carved whole (a parked cache may have given it a
+	 * page of the bucket begun before, the last one may not be full).
+	 */
+
+	if (VtBlockIndex(pagePtr, shrinkBlocks[i]) == 0
+		&& i + reserved <= shrinkCount && count <= SHRINK_PAGES
+		&& VtPageOf(shrinkBlocks[i + reserved - 1]) == pagePtr) {
+	    pages[count++] = pagePtr;
+	}
+	if (uncarved == NULL && VtBlockIndex(pagePtr, shrinkBlocks[i])
+		== SHRINK_KEEP + 100) {
+	    uncarved = shrinkBlocks[i];
+	}
+    }
+    CHECK(count >= SHRINK_PAGES - 1 && uncarved != NULL);
+    VtGetStats(&before, NULL, NULL);
+    VtTrim();
+    VtGetStats(&after, NULL, NULL);
+    for (i = 0; i < count; i++) {
+	shrunk += VtLoad(&pages[i]->capacity) == SHRINK_KEEP;
+    }
+    printf("    %zu of %zu pages cut to their %d live blocks, %llu KiB "
+	    "released, %llu idle caches trimmed\n", shrunk, count,
+	    SHRINK_KEEP, (unsigned long long) ((after.released
+	    - before.released) >> 10),
+	    (unsigned long long) (after.idleTrims - before.idleTrims));
+    CHECK(shrunk == count);
+    CHECK(after.idleTrims > before.idleTrims);
+    CHECK(after.released - before.released >= (uint64_t) count
+	    * ((reserved - SHRINK_KEEP) * vtBuckets[bucket].blockSize
+	    - 2 * 4096));
+    if (uncarved != NULL) {
+	char text[64];
+
+	snprintf(text, sizeof(text), "%p", uncarved);
+	EXPECT_PANIC(VtFree(uncarved), "not the start of a block");
+	CHECK(strstr(panicMessage, text) != NULL);
+    }
+    pthread_barrier_wait(&barrier);
+    TestThreadJoin(thread);
+    pthread_barrier_destroy(&barrier);
+    free(shrinkBlocks);
+    CHECK(shrinkErrors == 0);
+    VtTrim();
+    VtGetStats(&after, NULL, NULL);
+    CHECK(after.inuse == base.inuse);
+    VtOptionSet(VT_OPTION_DECAY, vtOptionInfo[VT_OPTION_DECAY].def);
+}
+
 #ifndef _WIN32
 /*
  * A fork that catches a thread holding its page lock and busy in a call of
@@ -1018,6 +1157,8 @@ main(void)
     RunTest("busy owner: ... and at once on trim", TestIdleOwnerBusyTrim);
     RunTest("idle holder: blocks it kept given back, their pages released",
 	    TestIdleHolder);
+    RunTest("idle trim: pages cut after their last live block",
+	    TestIdleShrink);
     RunTest("huge pages asked for, and taken back on release",
 	    TestHugePages);
 #ifndef _WIN32

@@ -150,9 +150,11 @@ VtPageExtend(
  *	that only the caller can touch meanwhile: the owner, or a trim that
  *	has the owner's cache (VtIdleTrim); other threads' frees go onto the
  *	remote list, and they read the carved count only for live blocks,
- *	which stay carved. Its remote list collected first; pages with
- *	fenced-off blocks (see VtPageExtend) are left as they are. No lock
- *	held: the system call is made here.
+ *	which stay carved. Its remote list collected first. A fenced-off
+ *	block (see VtPageExtend) that is uncarved stops being one: a second
+ *	free of the large block that started there is still refused, by the
+ *	segment's staleMask (FindOther). No lock held: the system call is
+ *	made here.
  *
  * Results:
  *	The bytes released.
@@ -174,8 +176,9 @@ VtPageShrink(
     uintptr_t from, to, limit;
     VtBlock *blockPtr, *listPtr;
 
-    if (capacity == 0 || capacity > VT_SHRINK_MAX || pagePtr->fenceMask != 0
-	    || VtUsed(pagePtr) == 0) {
+    uint32_t fencedAt[VT_MAX_PAGE_SLICES], fences = 0, f;
+
+    if (capacity == 0 || capacity > VT_SHRINK_MAX || VtUsed(pagePtr) == 0) {
 	return 0;
     }
     memset(freeBits, 0, ((capacity + 63) / 64) * sizeof(uint64_t));
@@ -183,6 +186,22 @@ VtPageShrink(
 	    blockPtr = VtLinkGet(blockPtr)) {
 	i = VtBlockIndex(pagePtr, blockPtr);
 	freeBits[i / 64] |= (uint64_t) 1 << (i % 64);
+    }
+
+    /*
+     * Fenced-off blocks (see VtPageExtend) are free too, though on no
+     * list: the first block of each slice of fenceMask, where one starts.
+     */
+
+    for (f = 0; pagePtr->fenced != 0 && f < pagePtr->slices; f++) {
+	size_t offset = (size_t) f << VT_SLICE_SHIFT;
+
+	if (((pagePtr->fenceMask >> f) & 1) && offset % pagePtr->blockSize
+		== 0 && offset / pagePtr->blockSize < capacity) {
+	    i = (uint32_t) (offset / pagePtr->blockSize);
+	    fencedAt[fences++] = i;
+	    freeBits[i / 64] |= (uint64_t) 1 << (i % 64);
+	}
     }
     for (keep = capacity; keep > 0
 	    && ((freeBits[(keep - 1) / 64] >> ((keep - 1) % 64)) & 1); keep--) {
@@ -207,6 +226,13 @@ VtPageShrink(
     }
     if (from >= to) {
 	return 0;
+    }
+    for (f = 0; f < fences; f++) {
+	if (fencedAt[f] >= keep) {
+	    pagePtr->fenced--;		/* Uncarved with the others. */
+	} else {
+	    freeBits[fencedAt[f] / 64] &= ~((uint64_t) 1 << (fencedAt[f] % 64));
+	}
     }
     listPtr = NULL;
     for (i = keep; i-- > 0; ) {		/* Backwards: the list ascends. */
