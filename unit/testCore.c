@@ -123,7 +123,8 @@ TestBuckets(void)
  *	VtSmallIndex, the test every free makes, against division: for every
  *	bucket, every byte offset of its page (and a slice past it) is the
  *	start of a block exactly when it is a multiple of the block size
- *	below the carved count, with the right index; at capacity 0 (any run
+ *	from the first block below the carved count, with the right index
+ *	(none in a side array that starts the page); at capacity 0 (any run
  *	that is not a page of small blocks) nothing is.
  *
  *----------------------------------------------------------------------
@@ -147,20 +148,21 @@ TestBlockBoundaries(void)
 	    size_t offset;
 
 	    memset(&page, 0, sizeof(page));
-	    page.start = base;
 	    page.recip = infoPtr->recip;
 	    VtStore(&page.capacity, fractions[f] == 0 ? 0
 		    : infoPtr->reserved / fractions[f]);
+	    page.start = base + infoPtr->sideFirst;
 	    for (offset = 0; offset < extent; offset++) {
 		uint32_t index = UINT32_MAX;
-		int expected = offset % infoPtr->blockSize == 0
-			&& offset / infoPtr->blockSize
-			< VtLoad(&page.capacity);
+		size_t in = offset - infoPtr->sideFirst;
+		int expected = offset >= infoPtr->sideFirst
+			&& in % infoPtr->blockSize == 0
+			&& in / infoPtr->blockSize < VtLoad(&page.capacity);
 		int got = VtSmallIndex(&page, base + offset, &index);
 
 		tried++;
 		if (got != expected || (got
-			&& index != offset / infoPtr->blockSize)) {
+			&& index != in / infoPtr->blockSize)) {
 		    if (wrong++ < 5) {
 			printf("    bucket %u (%u bytes) offset %zu: %d index "
 				"%u, expected %d\n", bucket,

@@ -268,7 +268,8 @@ LargeMerged(
 /*
  * Small blocks of `size` are allocated (up to 64 MiB of them) until one
  * of their pages covers a and has carved the block that starts there (or
- * fenced it off: see VtPageExtend); then a is freed again.
+ * fenced it off: see VtPageExtend), or its side array starts there (see
+ * VtBucketsInit); then a is freed again.
  */
 
 static int
@@ -289,10 +290,13 @@ SmallOver(
 	VtSharedLock(NULL, 0);		/* The purger changes runs. */
 	pagePtr = VtSegmentKnown(a) ? VtPageOf(a) : &vtEmptyPage;
 	over = pagePtr->state == VT_PAGE_SMALL
-		&& (samePage ? pagePtr->start == (uint8_t *) a
+		&& (samePage ? ((uintptr_t) pagePtr->start
+		& ~(uintptr_t) (VT_SLICE_SIZE - 1)) == (uintptr_t) a
 		: pagePtr->start <= (uint8_t *) a)
-		&& pagePtr->start + (size_t) VtLoad(&pagePtr->capacity)
-		* pagePtr->blockSize > (uint8_t *) a;
+		&& ((uint8_t *) a < pagePtr->start
+		? VtLoad(&pagePtr->capacity) > 0	/* Its side array. */
+		: pagePtr->start + (size_t) VtLoad(&pagePtr->capacity)
+		* pagePtr->blockSize > (uint8_t *) a);
 	VtSharedUnlock();
 	if (over) {
 	    return LargeFreeTwice(a);

@@ -56,8 +56,15 @@ VtPageInit(
     pagePtr->sweepWord = 0;
     pagePtr->sideShift = infoPtr->sideShift;
     pagePtr->sideWide = infoPtr->sideWide;
-    side = infoPtr->reserved <= VT_SIDE_INLINE_MAX ? pagePtr->sideInline
-	    : pagePtr->start + (size_t) infoPtr->reserved * infoPtr->blockSize;
+    if (infoPtr->reserved <= VT_SIDE_INLINE_MAX) {
+	side = pagePtr->sideInline;
+    } else if (infoPtr->sideFirst != 0) {
+	side = pagePtr->start;		/* The run's start. */
+	pagePtr->start += infoPtr->sideFirst;
+    } else {
+	side = pagePtr->start + (size_t) infoPtr->reserved
+		* infoPtr->blockSize;
+    }
     pagePtr->sideBase = (uintptr_t) side - (((uintptr_t) pagePtr->start
 	    >> infoPtr->sideShift) << infoPtr->sideWide);
     VtTrackOpen(side, VtSideBytes(infoPtr->blockSize, infoPtr->sideShift,
@@ -120,8 +127,9 @@ VtPageExtend(
 	    VtTrackClose(ptr, pagePtr->blockSize);
 	    if (VT_UNLIKELY(pagePtr->fenceMask != 0)
 		    && ((uintptr_t) ptr & (VT_SLICE_SIZE - 1)) == 0
-		    && ((pagePtr->fenceMask >> ((size_t) (ptr - pagePtr->start)
-		    >> VT_SLICE_SHIFT)) & 1)) {
+		    && ((pagePtr->fenceMask >> (((uintptr_t) ptr
+		    >> VT_SLICE_SHIFT) - ((uintptr_t) pagePtr->start
+		    >> VT_SLICE_SHIFT))) & 1)) {
 		VtBlockFreed(blockPtr, NULL);	/* Fenced off. */
 		pagePtr->fenced++;
 		continue;
@@ -194,10 +202,14 @@ VtPageShrink(
      */
 
     for (f = 0; pagePtr->fenced != 0 && f < pagePtr->slices; f++) {
-	size_t offset = (size_t) f << VT_SLICE_SHIFT;
+	uintptr_t slice = (((uintptr_t) pagePtr->start >> VT_SLICE_SHIFT)
+		+ f) << VT_SLICE_SHIFT;	/* The run starts in the slice of
+					 * its first block. */
+	size_t offset = slice - (uintptr_t) pagePtr->start;
 
-	if (((pagePtr->fenceMask >> f) & 1) && offset % pagePtr->blockSize
-		== 0 && offset / pagePtr->blockSize < capacity) {
+	if (slice >= (uintptr_t) pagePtr->start && ((pagePtr->fenceMask
+		>> f) & 1) && offset % pagePtr->blockSize == 0
+		&& offset / pagePtr->blockSize < capacity) {
 	    i = (uint32_t) (offset / pagePtr->blockSize);
 	    fencedAt[fences++] = i;
 	    freeBits[i / 64] |= (uint64_t) 1 << (i % 64);
@@ -217,10 +229,12 @@ VtPageShrink(
 	    + 4095) & ~(uintptr_t) 4095;
     to = ((uintptr_t) pagePtr->start + (uintptr_t) capacity
 	    * pagePtr->blockSize + 4095) & ~(uintptr_t) 4095;
-    limit = pagePtr->reserved > VT_SIDE_INLINE_MAX
-	    ? (uintptr_t) VtSideArray(pagePtr) & ~(uintptr_t) 4095
-	    : (uintptr_t) pagePtr->start + (uintptr_t) pagePtr->slices
-	    * VT_SLICE_SIZE;
+    limit = (((uintptr_t) pagePtr->start >> VT_SLICE_SHIFT)
+	    + pagePtr->slices) << VT_SLICE_SHIFT;	/* The run's end. */
+    if ((uintptr_t) VtSideArray(pagePtr) > (uintptr_t) pagePtr->start
+	    && pagePtr->reserved > VT_SIDE_INLINE_MAX) {
+	limit = (uintptr_t) VtSideArray(pagePtr) & ~(uintptr_t) 4095;
+    }
     if (to > limit) {
 	to = limit;
     }

@@ -121,7 +121,8 @@ VtBucketWaste(
  *	Choose each bucket's page geometry: the fewest slices (at most
  *	VT_MAX_PAGE_SLICES) whose blocks and their side array of requested
  *	sizes leave no more than 1/64 of the page unused. Pages with at most
- *	16 blocks keep that array in their header instead.
+ *	16 blocks keep that array in their header instead; the others at
+ *	their start where it fits there (sideFirst), else at their end.
  *
  * Results:
  *	None.
@@ -172,6 +173,27 @@ VtBucketsInit(void)
 	infoPtr->recip = (((uint64_t) 1 << 40) + size - 1) / size;
 	infoPtr->sideShift = (uint8_t) shift;
 	infoPtr->sideWide = (uint8_t) wide;
+
+	/*
+	 * The side array goes first where that costs no block: its entries
+	 * for the first blocks, which a page with few live blocks keeps, then
+	 * share their OS page with those blocks instead of holding one of
+	 * their own at the page's end. The blocks then start on a multiple of
+	 * the largest power of two that divides their size (as at the
+	 * start of a slice: see VtMallocAligned).
+	 */
+
+	infoPtr->sideFirst = 0;
+	if (VT_STATS && infoPtr->reserved > VT_SIDE_INLINE_MAX) {
+	    size_t unit = size & (~size + 1);
+	    size_t first = (VtSideBytes(size, shift, wide, infoPtr->reserved)
+		    + unit - 1) & ~(unit - 1);
+
+	    if (first + (size_t) infoPtr->reserved * size
+		    <= (size_t) infoPtr->slices * VT_SLICE_SIZE) {
+		infoPtr->sideFirst = (uint32_t) first;
+	    }
+	}
 	if (infoPtr->reserved <= VT_SIDE_INLINE_MAX && VtSideBytes(size, shift,
 		wide, infoPtr->reserved) > sizeof(((VtPage *) 0)->sideInline)) {
 	    VtPanic("vtalloc: the side array of bucket %u does not fit in "

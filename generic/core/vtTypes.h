@@ -337,6 +337,10 @@ typedef struct VtBucketInfo {
     uint8_t slices;			/* Slices per page. */
     uint8_t sideShift;			/* See VtSideSet. */
     uint8_t sideWide;			/* Side array of uint16_t. */
+    uint32_t sideFirst;			/* 0: the side array follows the
+					 * blocks (or is in the header); else
+					 * it starts the page and the blocks
+					 * start this many bytes in. */
 } VtBucketInfo;
 
 /*
