@@ -182,6 +182,74 @@ TestBlockBoundaries(void)
 /*
  *----------------------------------------------------------------------
  *
+ * TestSideEntries --
+ *
+ *	Every bucket's page laid out as VtPageInit lays it out, at every
+ *	carved count: each block's side-array entry (VtSideSet's address) is
+ *	its own, inside the array the page opens for it, and in no block.
+ *
+ *----------------------------------------------------------------------
+ */
+
+static void
+TestSideEntries(void)
+{
+    uint8_t *buffer = malloc((VT_MAX_PAGE_SLICES + 2) << VT_SLICE_SHIFT);
+    uint8_t *run = (uint8_t *) (((uintptr_t) buffer + VT_SLICE_SIZE - 1)
+	    & ~(uintptr_t) (VT_SLICE_SIZE - 1));
+    unsigned bucket;
+    uint64_t tried = 0, wrong = 0;
+
+    for (bucket = 0; VT_STATS && bucket < VT_NBUCKETS; bucket++) {
+	const VtBucketInfo *infoPtr = &vtBuckets[bucket];
+	uint8_t *start = run + infoPtr->sideFirst, *side;
+	size_t bytes;
+	uintptr_t base, last = 0;
+	uint32_t k;
+
+	if (infoPtr->reserved <= VT_SIDE_INLINE_MAX) {
+	    continue;
+	}
+	side = infoPtr->sideFirst != 0 ? run
+		: start + (size_t) infoPtr->reserved * infoPtr->blockSize;
+	bytes = (infoPtr->sideFirst != 0 ? VtSideFirstBytes : VtSideBytes)(
+		infoPtr->blockSize, infoPtr->sideShift, infoPtr->sideWide,
+		infoPtr->reserved);
+	base = (uintptr_t) side - (((uintptr_t) start >> infoPtr->sideShift)
+		<< infoPtr->sideWide);
+	for (k = 0; k < infoPtr->reserved; k++) {
+	    uint8_t *ptr = start + (size_t) k * infoPtr->blockSize;
+	    uintptr_t entry = base + (((uintptr_t) ptr >> infoPtr->sideShift)
+		    << infoPtr->sideWide);
+	    int ok = entry >= (uintptr_t) side && entry
+		    + ((uintptr_t) 1 << infoPtr->sideWide)
+		    <= (uintptr_t) side + bytes
+		    && (k == 0 || entry > last)
+		    && (entry + ((uintptr_t) 1 << infoPtr->sideWide)
+		    <= (uintptr_t) start || entry >= (uintptr_t) start
+		    + (size_t) infoPtr->reserved * infoPtr->blockSize)
+		    && (size_t) (side + bytes - run) <= (size_t)
+		    infoPtr->slices << VT_SLICE_SHIFT;
+
+	    tried++;
+	    if (!ok && wrong++ < 5) {
+		printf("    bucket %u (%u bytes, side first %u): block %u's "
+			"entry at %zd of %zu\n", bucket, infoPtr->blockSize,
+			infoPtr->sideFirst, k, (ssize_t) (entry
+			- (uintptr_t) side), bytes);
+	    }
+	    last = entry;
+	}
+    }
+    free(buffer);
+    printf("    %llu entries tried, %llu wrong\n",
+	    (unsigned long long) tried, (unsigned long long) wrong);
+    CHECK(!VT_STATS || (tried > 0 && wrong == 0));
+}
+
+/*
+ *----------------------------------------------------------------------
+ *
  * TestSmallBlocks --
  *
  *	Every size up to the largest bucket: aligned, usable, distinct,
@@ -861,6 +929,7 @@ main(void)
     VtOptionSet(VT_OPTION_DECAY, 3600000);
     RunTest("buckets", TestBuckets);
     RunTest("block boundaries", TestBlockBoundaries);
+    RunTest("side-array entries", TestSideEntries);
     RunTest("small blocks", TestSmallBlocks);
     RunTest("large blocks", TestLargeBlocks);
     RunTest("realloc", TestRealloc);

@@ -197,6 +197,25 @@ VtSideBytes(
 	    : ((((count - 1) * blockSize) >> sideShift) + 1) << sideWide;
 }
 
+/*
+ * VtSideFirstBytes: the bytes of a side array that starts the page (see
+ * VtBucketsInit). Its first block then starts on a multiple of the largest
+ * power of two dividing the block size, not necessarily on one of 1 <<
+ * sideShift, so the blocks' entries, counted from the first block's,
+ * reach one further than VtSideBytes counts.
+ */
+
+VT_INLINE size_t
+VtSideFirstBytes(
+    size_t blockSize,
+    unsigned sideShift,
+    unsigned sideWide,
+    size_t count)
+{
+    return VtSideBytes(blockSize, sideShift, sideWide, count)
+	    + ((size_t) 1 << sideWide);
+}
+
 #if VT_STATS
 VT_INLINE void
 VtSideSet(

@@ -67,7 +67,8 @@ VtPageInit(
     }
     pagePtr->sideBase = (uintptr_t) side - (((uintptr_t) pagePtr->start
 	    >> infoPtr->sideShift) << infoPtr->sideWide);
-    VtTrackOpen(side, VtSideBytes(infoPtr->blockSize, infoPtr->sideShift,
+    VtTrackOpen(side, (infoPtr->sideFirst != 0 ? VtSideFirstBytes
+	    : VtSideBytes)(infoPtr->blockSize, infoPtr->sideShift,
 	    infoPtr->sideWide, infoPtr->reserved));
     pagePtr->fenceMask = (uint8_t) ((VtSegmentOf(pagePtr)->staleMask
 	    >> pagePtr->index) & (((uint64_t) 1 << pagePtr->slices) - 1));

@@ -698,8 +698,10 @@ PageTouched(
 	    uint64_t side = (uint64_t) (VtSideArray(pagePtr)
 		    - (uint8_t *) segPtr);
 
-	    MarkTouched(segPtr, side, side + VtSideBytes(pagePtr->blockSize,
-		    pagePtr->sideShift, pagePtr->sideWide, capacity));
+	    MarkTouched(segPtr, side, side + (VtSideArray(pagePtr)
+		    < pagePtr->start ? VtSideFirstBytes : VtSideBytes)(
+		    pagePtr->blockSize, pagePtr->sideShift, pagePtr->sideWide,
+		    capacity));
 	}
     } else {
 	MarkTouched(segPtr, start, start + pagePtr->u.requested);

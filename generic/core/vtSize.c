@@ -180,14 +180,15 @@ VtBucketsInit(void)
 	 * share their OS page with those blocks instead of holding one of
 	 * their own at the page's end. The blocks then start on a multiple of
 	 * the largest power of two that divides their size (as at the
-	 * start of a slice: see VtMallocAligned).
+	 * start of a slice: see VtMallocAligned), which may not be one of
+	 * 1 << sideShift: see VtSideFirstBytes.
 	 */
 
 	infoPtr->sideFirst = 0;
 	if (VT_STATS && infoPtr->reserved > VT_SIDE_INLINE_MAX) {
 	    size_t unit = size & (~size + 1);
-	    size_t first = (VtSideBytes(size, shift, wide, infoPtr->reserved)
-		    + unit - 1) & ~(unit - 1);
+	    size_t first = (VtSideFirstBytes(size, shift, wide,
+		    infoPtr->reserved) + unit - 1) & ~(unit - 1);
 
 	    if (first + (size_t) infoPtr->reserved * size
 		    <= (size_t) infoPtr->slices * VT_SLICE_SIZE) {
