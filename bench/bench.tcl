@@ -179,7 +179,10 @@ puts $f "# Benchmark results\n"
 puts $f "[clock format [clock seconds] -format {%Y-%m-%d} -gmt 1],\
 	[exec nproc] cores, [expr {$quick ? "quick run (volumes too small to\
 	mean anything)" : "median of $repeats runs, peers interleaved"}]; ratios are vtalloc's\
-	figure over the peer's, measured in the same run.\n"
+	figure over the peer's, measured in the same run. The server\
+	workload (Tcl interpreters in 2, 20 and 64 threads, the Tcl built\
+	with vtalloc against Zippy and the preloaded peers) has its own\
+	report and plot: \[server.md\](server.md).\n"
 puts $f "vtalloc+hp is vtalloc with \`-hugepages 64M\` (transparent huge\
 	pages once its segments hold 64 MiB); the targets are judged on\
 	vtalloc's default configuration.\n"

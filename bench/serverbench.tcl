@@ -149,6 +149,33 @@ if {[dict exists $peers vtalloc]} {
 	    [expr {[Get $threads vtalloc rps] >= [Get $threads zippy rps]}]
     }
 }
+# A plot: RSS after the idle gap, per allocator, at each thread count.
+if {[auto_execok gnuplot] ne ""} {
+    set d [open [file join $results server.dat] w]
+    puts $d "threads [join $names { }]"
+    foreach threads $counts {
+	puts $d "$threads [join [lmap p $names {Mb [Get $threads $p rss_idle]}] { }]"
+    }
+    close $d
+    set g [open [file join $results server.gp] w]
+    puts $g "set terminal png size 1000,560
+set output '[file join $results server.png]'
+set title 'Server workload: RSS after the idle gap, MB (lower is better)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key top left
+set xlabel 'threads'
+set yrange \[0:*\]
+plot for \[i=2:[expr {[llength $names] + 1}]\] '[file join $results server.dat]' using i:xtic(1) title columnheader(i)"
+    close $g
+    if {[catch {exec gnuplot [file join $results server.gp]} err]} {
+	puts stderr "gnuplot: $err"
+    } else {
+	puts $f "!\[RSS after the idle gap\](server.png)\n"
+    }
+}
+
 puts $f "## Targets\n"
 puts $f "| target | met |"
 puts $f "|---|---|"
