@@ -1042,6 +1042,70 @@ TestSweepRace(void)
     MailboxesClose(2);
 }
 
+/*
+ *----------------------------------------------------------------------
+ *
+ * TestCancelInside --
+ *
+ *	A thread cancelled (deferred) while it allocates and frees, with
+ *	this thread trimming all the while (so that it often finds its cache
+ *	taken and waits inside the allocator): the cancellation is acted on
+ *	only at the thread's own cancellation point, after its loop, never
+ *	inside a call of the allocator (which would leave it half done).
+ *
+ *----------------------------------------------------------------------
+ */
+
+#ifndef _WIN32
+static _Atomic int cancelLooped, cancelStarted, cancelSent;
+
+static void *
+CancelThread(
+    void *data)
+{
+    long i, rounds = 4 * opsPerThread;
+
+    (void) data;
+    cancelStarted = 1;
+    while (!cancelSent) {
+	sched_yield();			/* Not a cancellation point. */
+    }
+    for (i = 0; i < rounds; i++) {
+	void *ptr = VtMalloc(16 + (size_t) (i % 2000));
+
+	*(volatile char *) ptr = 1;
+	VtFree(ptr);
+    }
+    cancelLooped = 1;
+    pthread_testcancel();
+    return NULL;
+}
+
+static void
+TestCancelInside(void)
+{
+    pthread_t thread;
+    void *result;
+    int i;
+
+    cancelLooped = cancelStarted = cancelSent = 0;
+    TestThreadStart(&thread, CancelThread, NULL);
+    while (!cancelStarted) {
+	VtpSleep(0);
+    }
+    pthread_cancel(thread);
+    cancelSent = 1;
+    for (i = 0; !cancelLooped && i < 100000; i++) {
+	VtTrim();
+    }
+    pthread_join(thread, &result);
+    printf("    %d trims meanwhile; the loop %s\n", i,
+	    cancelLooped ? "ran to its end" : "was cut short");
+    CHECK(result == PTHREAD_CANCELED);
+    CHECK(cancelLooped);
+}
+#endif
+
 int
 main(
     int argc,
@@ -1059,5 +1123,8 @@ main(
     RunTest("blocks of other threads kept", TestHold);
     RunTest("held blocks keep no emptied pages", TestHoldPins);
     RunTest("sweeps racing with the pages' owners", TestSweepRace);
+#ifndef _WIN32
+    RunTest("a thread cancelled while it allocates", TestCancelInside);
+#endif
     return TestSummary("testThreads");
 }

@@ -815,12 +815,21 @@ VtpSleep(
     unsigned milliseconds)
 {
     struct timespec ts;
+    int state;
 
+    /*
+     * nanosleep is a cancellation point: a thread cancelled while it
+     * waits inside the allocator (for an idle trim, a sweep, a page lock)
+     * would leave the allocator in the middle of a call.
+     */
+
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
     ts.tv_sec = milliseconds / 1000;
     ts.tv_nsec = (long) (milliseconds % 1000) * 1000000L;
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
 	/* Sleep the rest. */
     }
+    pthread_setcancelstate(state, NULL);
 }
 
 /*
